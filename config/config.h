@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sgtgw's YAML configuration, loaded and fully validated in one step: either
+ * the whole file is accepted and every reference resolved, or the caller gets
+ * one error naming the file, the line, the key and what was wrong, and nothing.
+ * The schema (libcyaml) lives in config_schema.c; docs/configuration.md
+ * documents every key.
+ */
+#ifndef SGTGW_CONFIG_H
+#define SGTGW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "sgt.h"
+
+#define CONFIG_PORT_NAME_MAX 32
+#define CONFIG_ERR_MAX 512
+
+enum config_egress_tag {
+	CONFIG_TAG_KEEP = 0,   /* forward the frame's tag (or its absence) as is */
+	CONFIG_TAG_ADD,        /* carry the packet's SGT in a Cisco Meta Data tag */
+	CONFIG_TAG_STRIP,      /* remove any Cisco Meta Data tag */
+};
+
+enum config_non_ip {
+	CONFIG_NON_IP_FORWARD = 0,
+	CONFIG_NON_IP_DROP,
+};
+
+struct config_port {
+	char name[CONFIG_PORT_NAME_MAX];
+	char *device;          /* PCI address or vdev string, as written */
+	bool trusted;          /* accept the SGT of an inline tag on ingress */
+	uint8_t egress_tag;    /* enum config_egress_tag */
+	sgt_t default_sgt;     /* SGT_UNKNOWN when not set */
+	int peer;              /* index of the paired port, -1 if unpaired */
+};
+
+struct config_binding {
+	uint8_t family;        /* AF_INET or AF_INET6 */
+	uint8_t prefix_len;    /* 32 / 128 for a host */
+	uint8_t addr[16];      /* network byte order; IPv4 in the first 4 */
+	sgt_t sgt;
+};
+
+struct config {
+	char *path;
+	uint32_t workers;      /* worker lcores */
+	uint32_t mbufs;        /* mbufs in the packet pool */
+	uint32_t log_rate;     /* "log" ACE records per second per worker */
+	uint8_t non_ip;        /* enum config_non_ip */
+	uint32_t n_ports;
+	struct config_port *ports;
+	uint32_t n_bindings;
+	struct config_binding *bindings;
+	struct policy policy;
+};
+
+/* Load and validate. On error returns NULL and writes
+ * "FILE:LINE: key 'a.b[2].c': what was wrong" into err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+int config_port_by_name(const struct config *cfg, const char *name);
+
+#endif

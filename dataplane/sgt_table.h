@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IP-to-SGT lookup tables, built on DPDK's own structures:
+ *   IPv4 hosts   rte_hash (4-byte keys, lock-free readers)
+ *   IPv4 prefix  rte_lpm
+ *   IPv6 hosts   rte_hash (16-byte keys)
+ *   IPv6 prefix  rte_lpm6
+ * A lookup tries the host table first (a /32 or /128 is the longest match),
+ * then the longest prefix. One writer at a time; readers never lock.
+ * Lookups work on whole bursts.
+ */
+#ifndef SGTGW_SGT_TABLE_H
+#define SGTGW_SGT_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sgt.h"
+
+struct sgt_table;
+
+struct sgt_table_params {
+	const char *name;       /* unique per process: prefixes DPDK object names */
+	int socket_id;
+	uint32_t max_v4_hosts;
+	uint32_t max_v4_prefixes;
+	uint32_t max_v6_hosts;
+	uint32_t max_v6_prefixes;
+};
+
+struct sgt_table *sgt_table_create(const struct sgt_table_params *p);
+void sgt_table_free(struct sgt_table *t);
+
+/* Add or replace a binding; addr in network byte order. A /32 (/128) goes to
+ * the host table. Returns 0, or a negative errno (-ENOSPC when full,
+ * -EINVAL for a bad length). */
+int sgt_table_add_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len,
+		     sgt_t sgt);
+int sgt_table_add_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len,
+		     sgt_t sgt);
+/* Delete a binding; -ENOENT if absent. */
+int sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len);
+int sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len);
+
+/* Bulk lookups: for each address, sgt[i] = its binding or SGT_UNKNOWN,
+ * found[i] = whether any binding matched. n <= SGT_TABLE_BULK_MAX. */
+#define SGT_TABLE_BULK_MAX 64
+void sgt_table_lookup_v4_bulk(const struct sgt_table *t,
+			      const uint32_t *addr_be, uint32_t n,
+			      sgt_t *sgt, bool *found);
+void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
+			      const uint8_t (*addr)[16], uint32_t n,
+			      sgt_t *sgt, bool *found);
+
+struct sgt_table_stats {
+	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
+};
+void sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s);
+
+#endif
