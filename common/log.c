@@ -54,7 +54,7 @@ sg_log(int prio, const char *fmt, ...)
 
 /* fopencookie write hook: split the stream into lines, one record each. */
 struct log_cookie {
-	int prio;
+	int (*prio_of_line)(void);
 	size_t len;
 	char line[1024];
 };
@@ -68,7 +68,8 @@ log_cookie_write(void *c, const char *buf, size_t size)
 		if (buf[i] == '\n' || lc->len == sizeof(lc->line) - 1) {
 			lc->line[lc->len] = '\0';
 			if (lc->len > 0)
-				sg_log(lc->prio, "%s", lc->line);
+				sg_log(lc->prio_of_line ? lc->prio_of_line() : LOG_INFO,
+				       "%s", lc->line);
 			lc->len = 0;
 			if (buf[i] == '\n')
 				continue;
@@ -79,12 +80,12 @@ log_cookie_write(void *c, const char *buf, size_t size)
 }
 
 FILE *
-sg_log_stream(int prio)
+sg_log_stream(int (*prio_of_line)(void))
 {
 	static struct log_cookie cookie;
 	cookie_io_functions_t io = { .write = log_cookie_write };
 
-	cookie.prio = prio;
+	cookie.prio_of_line = prio_of_line;
 	cookie.len = 0;
 	FILE *f = fopencookie(&cookie, "w", io);
 	if (f != NULL)

@@ -74,7 +74,9 @@ struct policy {
 /* Which written ACE a compiled ACE came from (for log records and views). */
 struct policy_ace_origin {
 	uint32_t sgacl;         /* index in policy.sgacls, or ORIGIN_CATCH_ALL */
-	uint32_t ace;           /* index in that SGACL's aces */
+	uint32_t ace;           /* index in that SGACL's aces; for a catch-all,
+				 * the compiled cell whose catch-all it is
+				 * (POLICY_DEFAULT_CELL: the default's) */
 };
 
 struct policy_compiled_cell {
@@ -86,6 +88,9 @@ struct policy_compiled_cell {
 	bool final_log;
 	bool monitor;           /* count, never drop */
 	bool is_default;        /* the "* *" row */
+	/* What decides when no ACE matches (views and log records only):
+	 * the catch-all, or the ACE matching every packet that ended the list. */
+	struct policy_ace_origin final_origin;
 };
 
 struct policy_compiled {

@@ -57,7 +57,8 @@ int sgacl_ace_parse(const char *text, struct sgacl_ace *ace,
 		    struct sgacl_error *err);
 
 /* Canonical text of an ACE, as "show cts rbacl" prints it. Returns the
- * length snprintf would have written. */
+ * length snprintf would have written, or -1 (buf emptied) for an ACE that
+ * the grammar cannot express, so that every formatted ACE parses back. */
 int sgacl_ace_format(const struct sgacl_ace *ace, char *buf, size_t len);
 
 /* Protocol name <-> number for the names the grammar accepts. */

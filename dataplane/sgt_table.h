@@ -18,32 +18,46 @@
 #include "sgt.h"
 
 struct sgt_table;
+struct rte_rcu_qsbr;
+
+/* DPDK builds ring and memzone names from ours (e.g. "RG_HT_EXT_<name>_h4",
+ * 31 characters at most), which leaves this much for the table's name. */
+#define SGT_TABLE_NAME_MAX 16
 
 struct sgt_table_params {
-	const char *name;       /* unique per process: prefixes DPDK object names */
+	const char *name;       /* unique per process: prefixes DPDK object names;
+				 * at most SGT_TABLE_NAME_MAX characters */
 	int socket_id;
+	/* Readers of the table report quiescent states on this variable; a
+	 * delete frees what they may still see only after they have. NULL:
+	 * no reader runs while the table is changed (tests, tools). */
+	struct rte_rcu_qsbr *rcu;
 	uint32_t max_v4_hosts;
 	uint32_t max_v4_prefixes;
 	uint32_t max_v6_hosts;
 	uint32_t max_v6_prefixes;
 };
 
+/* A max_* of 0 leaves that table out. Returns NULL with rte_errno set. */
 struct sgt_table *sgt_table_create(const struct sgt_table_params *p);
+/* No reader may use t any more; with rcu, readers must not be stuck online. */
 void sgt_table_free(struct sgt_table *t);
 
 /* Add or replace a binding; addr in network byte order. A /32 (/128) goes to
- * the host table. Returns 0, or a negative errno (-ENOSPC when full,
- * -EINVAL for a bad length). */
+ * the host table. Host bits below len are ignored. Returns 0, or a negative
+ * errno (-ENOSPC when full, -EINVAL for a bad length or an SGT above
+ * SGT_MAX). Only the writer (one thread) calls add and del. */
 int sgt_table_add_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len,
 		     sgt_t sgt);
 int sgt_table_add_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len,
 		     sgt_t sgt);
-/* Delete a binding; -ENOENT if absent. */
+/* Delete a binding of exactly that length; -ENOENT if absent. */
 int sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len);
 int sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len);
 
 /* Bulk lookups: for each address, sgt[i] = its binding or SGT_UNKNOWN,
- * found[i] = whether any binding matched. n <= SGT_TABLE_BULK_MAX. */
+ * found[i] = whether any binding matched. n <= SGT_TABLE_BULK_MAX is one
+ * pass; larger n is taken SGT_TABLE_BULK_MAX at a time. */
 #define SGT_TABLE_BULK_MAX 64
 void sgt_table_lookup_v4_bulk(const struct sgt_table *t,
 			      const uint32_t *addr_be, uint32_t n,

@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Policy compiler: validates an operator's policy model and flattens every
+ * enabled cell into one ACE list ending in a decision, with SGTs mapped to
+ * compact matrix indices. Runs in the control plane; the result is read-only
+ * for workers.
+ */
+#include "policy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compiled cell ids are uint16 in the matrix; UINT16_MAX is kept free so a
+ * reader can use it as "no cell" if it ever needs one. */
+_Static_assert(POLICY_MAX_CELLS < UINT16_MAX, "cell ids must fit the matrix");
+/* Compact index 0 is shared by SGTs without cells, so n_idx = SGTs + 1. */
+_Static_assert(POLICY_MAX_SGTS < UINT16_MAX, "indices must fit sgt_idx");
+
+struct compiler {
+	const struct policy *p;
+	struct policy_compiled *pc;
+	char *err;
+	size_t errlen;
+};
+
+static int cerr(struct compiler *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Write the compile error; returns -1 for "return cerr(...)". */
+static int
+cerr(struct compiler *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err == NULL || c->errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool
+ace_matches_all(const struct sgacl_ace *a)
+{
+	return a->proto == SGACL_PROTO_ANY && !a->src.present && !a->dst.present;
+}
+
+/*
+ * Validation: everything the flattening below relies on, so that it cannot
+ * fail except for lack of memory.
+ */
+
+static int
+check_cell(struct compiler *c, const struct policy_cell *cell, const char *what)
+{
+	const struct policy *p = c->p;
+
+	if (cell->catch_all > POLICY_CATCH_ALL_DENY)
+		return cerr(c, "%s: catch-all %u is not none, permit or deny",
+			    what, cell->catch_all);
+	if (cell->mode > POLICY_CELL_DISABLED)
+		return cerr(c, "%s: mode %u is not enforce, monitor or disabled",
+			    what, cell->mode);
+	if (cell->n_sgacls > 0 && cell->sgacls == NULL)
+		return cerr(c, "%s: SGACL list missing", what);
+	for (uint32_t i = 0; i < cell->n_sgacls; i++) {
+		if (cell->sgacls[i] >= p->n_sgacls)
+			return cerr(c, "%s: SGACL index %u out of range (%u SGACLs)",
+				    what, cell->sgacls[i], p->n_sgacls);
+	}
+	return 0;
+}
+
+static int
+check_sgacls(struct compiler *c)
+{
+	const struct policy *p = c->p;
+
+	if (p->n_sgacls > 0 && p->sgacls == NULL)
+		return cerr(c, "SGACL table missing");
+	for (uint32_t i = 0; i < p->n_sgacls; i++) {
+		const struct policy_sgacl *s = &p->sgacls[i];
+
+		if (s->n_aces > 0 && s->aces == NULL)
+			return cerr(c, "SGACL '%s': ACEs missing", s->name);
+		for (uint32_t j = 0; j < s->n_aces; j++) {
+			if (s->aces[j].action > SGACL_DENY)
+				return cerr(c, "SGACL '%s' ACE %u: bad action %u",
+					    s->name, j + 1, s->aces[j].action);
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Two cells for one (src, dst) pair would make the matrix ambiguous. */
+static int
+check_duplicates(struct compiler *c)
+{
+	const struct policy *p = c->p;
+	uint32_t *keys;
+	int rc = 0;
+
+	if (p->n_cells < 2)
+		return 0;
+	keys = malloc((size_t)p->n_cells * sizeof(*keys));
+	if (keys == NULL)
+		return cerr(c, "out of memory checking %u cells", p->n_cells);
+	for (uint32_t i = 0; i < p->n_cells; i++)
+		keys[i] = (uint32_t)p->cells[i].src << 16 | p->cells[i].dst;
+	qsort(keys, p->n_cells, sizeof(*keys), cmp_u32);
+	for (uint32_t i = 1; i < p->n_cells; i++) {
+		if (keys[i] == keys[i - 1]) {
+			rc = cerr(c, "duplicate cell %u -> %u", keys[i] >> 16,
+				  keys[i] & 0xffff);
+			break;
+		}
+	}
+	free(keys);
+	return rc;
+}
+
+static int
+validate(struct compiler *c)
+{
+	const struct policy *p = c->p;
+	char what[48];
+
+	if (p->default_cell.catch_all != POLICY_CATCH_ALL_PERMIT &&
+	    p->default_cell.catch_all != POLICY_CATCH_ALL_DENY)
+		return cerr(c, "default policy needs a catch-all of permit or deny");
+	if (check_sgacls(c) < 0 || check_cell(c, &p->default_cell, "default cell") < 0)
+		return -1;
+	if (p->n_cells > 0 && p->cells == NULL)
+		return cerr(c, "cell table missing");
+	for (uint32_t i = 0; i < p->n_cells; i++) {
+		snprintf(what, sizeof(what), "cell %u -> %u", p->cells[i].src,
+			 p->cells[i].dst);
+		if (check_cell(c, &p->cells[i], what) < 0)
+			return -1;
+	}
+	return check_duplicates(c);
+}
+
+/*
+ * Compact indices and sizes.
+ */
+
+static bool
+cell_enabled(const struct policy_cell *cell)
+{
+	return cell->mode != POLICY_CELL_DISABLED;
+}
+
+static int
+assign_index(struct compiler *c, sgt_t sgt)
+{
+	struct policy_compiled *pc = c->pc;
+
+	if (pc->sgt_idx[sgt] != 0)
+		return 0;
+	if (pc->n_idx - 1 >= POLICY_MAX_SGTS)
+		return cerr(c, "more than %u SGTs in enabled cells", POLICY_MAX_SGTS);
+	pc->sgt_idx[sgt] = (uint16_t)pc->n_idx++;
+	return 0;
+}
+
+/* Index 1..n in order of first appearance; SGTs in no enabled cell keep 0. */
+static int
+assign_indices(struct compiler *c)
+{
+	const struct policy *p = c->p;
+	uint32_t enabled = 0;
+
+	c->pc->n_idx = 1;
+	for (uint32_t i = 0; i < p->n_cells; i++) {
+		if (!cell_enabled(&p->cells[i]))
+			continue;
+		if (assign_index(c, p->cells[i].src) < 0 ||
+		    assign_index(c, p->cells[i].dst) < 0)
+			return -1;
+		enabled++;
+	}
+	if (enabled + 1 > POLICY_MAX_CELLS)
+		return cerr(c, "%u enabled cells: at most %u", enabled,
+			    POLICY_MAX_CELLS - 1);
+	c->pc->n_cells = enabled + 1;
+	return 0;
+}
+
+/*
+ * Flattening.
+ */
+
+/* Where a cell's ACE list is being written; aces == NULL only counts. */
+struct emit {
+	struct sgacl_ace *aces;
+	struct policy_ace_origin *origin;
+	uint64_t n;
+};
+
+/*
+ * Append a cell's SGACLs' ACEs in order up to the first one that matches
+ * every packet, which would shadow the rest. Returns true with its origin
+ * in *stop when such an ACE ended the list (it becomes the final action).
+ */
+static bool
+emit_sgacls(const struct policy *p, const struct policy_cell *cell,
+	    struct emit *e, struct policy_ace_origin *stop)
+{
+	for (uint32_t i = 0; i < cell->n_sgacls; i++) {
+		const struct policy_sgacl *s = &p->sgacls[cell->sgacls[i]];
+
+		for (uint32_t j = 0; j < s->n_aces; j++) {
+			struct policy_ace_origin o = { cell->sgacls[i], j };
+
+			if (ace_matches_all(&s->aces[j])) {
+				*stop = o;
+				return true;
+			}
+			if (e->aces != NULL) {
+				e->aces[e->n] = s->aces[j];
+				e->origin[e->n] = o;
+			}
+			e->n++;
+		}
+	}
+	return false;
+}
+
+/* ACEs a cell adds to the flat array, given the default cell's count. A
+ * cell with no ACEs of its own that falls through shares the default's. */
+static uint64_t
+cell_ace_need(const struct policy *p, const struct policy_cell *cell,
+	      uint64_t default_n)
+{
+	struct emit e = { 0 };
+	struct policy_ace_origin stop;
+	bool ended = emit_sgacls(p, cell, &e, &stop);
+
+	if (ended || cell->catch_all != POLICY_CATCH_ALL_NONE || e.n == 0)
+		return e.n;
+	return e.n + default_n;
+}
+
+static int
+count_aces(struct compiler *c, uint64_t *total)
+{
+	const struct policy *p = c->p;
+	struct emit e = { 0 };
+	struct policy_ace_origin stop;
+	uint64_t n;
+
+	emit_sgacls(p, &p->default_cell, &e, &stop);
+	n = e.n;
+	for (uint32_t i = 0; i < p->n_cells; i++) {
+		if (cell_enabled(&p->cells[i]))
+			n += cell_ace_need(p, &p->cells[i], e.n);
+	}
+	/* aces[] is indexed by uint32 and UINT32_MAX means "no ACE". */
+	if (n >= UINT32_MAX)
+		return cerr(c, "policy too large: %llu compiled ACEs",
+			    (unsigned long long)n);
+	*total = n;
+	return 0;
+}
+
+static uint8_t
+catch_all_action(uint8_t catch_all)
+{
+	return catch_all == POLICY_CATCH_ALL_PERMIT ? SGACL_PERMIT : SGACL_DENY;
+}
+
+/* The final action from the ACE that ended the list. */
+static void
+final_from_ace(const struct policy *p, struct policy_compiled_cell *cc,
+	       struct policy_ace_origin stop)
+{
+	const struct sgacl_ace *a = &p->sgacls[stop.sgacl].aces[stop.ace];
+
+	cc->final_action = a->action;
+	cc->final_log = a->log;
+	cc->final_origin = stop;
+}
+
+static void
+compile_default(struct compiler *c, struct emit *e)
+{
+	const struct policy *p = c->p;
+	struct policy_compiled_cell *cc = &c->pc->cells[POLICY_DEFAULT_CELL];
+	struct policy_ace_origin stop;
+
+	cc->is_default = true;
+	cc->monitor = p->monitor_all;
+	cc->ace_first = (uint32_t)e->n;
+	if (emit_sgacls(p, &p->default_cell, e, &stop)) {
+		final_from_ace(p, cc, stop);
+	} else {
+		cc->final_action = catch_all_action(p->default_cell.catch_all);
+		cc->final_origin = (struct policy_ace_origin){
+			POLICY_ORIGIN_CATCH_ALL, POLICY_DEFAULT_CELL };
+	}
+	cc->ace_count = (uint32_t)e->n - cc->ace_first;
+}
+
+/* Catch-all "none": go on with the default cell's ACEs and decision. */
+static void
+fall_through(struct compiler *c, struct policy_compiled_cell *cc,
+	     struct emit *e)
+{
+	const struct policy_compiled *pc = c->pc;
+	const struct policy_compiled_cell *dc = &pc->cells[POLICY_DEFAULT_CELL];
+
+	if (cc->ace_count == 0) {
+		cc->ace_first = dc->ace_first;
+		cc->ace_count = dc->ace_count;
+	} else {
+		memcpy(&e->aces[e->n], &pc->aces[dc->ace_first],
+		       dc->ace_count * sizeof(*e->aces));
+		memcpy(&e->origin[e->n], &pc->origin[dc->ace_first],
+		       dc->ace_count * sizeof(*e->origin));
+		e->n += dc->ace_count;
+		cc->ace_count += dc->ace_count;
+	}
+	cc->final_action = dc->final_action;
+	cc->final_log = dc->final_log;
+	cc->final_origin = dc->final_origin;
+}
+
+static void
+compile_cell(struct compiler *c, const struct policy_cell *cell,
+	     uint32_t id, struct emit *e)
+{
+	const struct policy *p = c->p;
+	struct policy_compiled *pc = c->pc;
+	struct policy_compiled_cell *cc = &pc->cells[id];
+	struct policy_ace_origin stop;
+	bool ended;
+
+	cc->src = cell->src;
+	cc->dst = cell->dst;
+	cc->monitor = cell->mode == POLICY_CELL_MONITOR || p->monitor_all;
+	cc->ace_first = (uint32_t)e->n;
+	ended = emit_sgacls(p, cell, e, &stop);
+	cc->ace_count = (uint32_t)e->n - cc->ace_first;
+	if (ended) {
+		final_from_ace(p, cc, stop);
+	} else if (cell->catch_all != POLICY_CATCH_ALL_NONE) {
+		cc->final_action = catch_all_action(cell->catch_all);
+		cc->final_origin = (struct policy_ace_origin){
+			POLICY_ORIGIN_CATCH_ALL, id };
+	} else {
+		fall_through(c, cc, e);
+	}
+	pc->matrix[(size_t)pc->sgt_idx[cell->src] * pc->n_idx +
+		   pc->sgt_idx[cell->dst]] = (uint16_t)id;
+}
+
+static int
+allocate(struct compiler *c, uint64_t n_aces)
+{
+	struct policy_compiled *pc = c->pc;
+	/* At least one element, so that &aces[ace_first] of an empty cell
+	 * never points into a NULL array. */
+	size_t ace_slots = n_aces > 0 ? (size_t)n_aces : 1;
+
+	pc->matrix = calloc((size_t)pc->n_idx * pc->n_idx, sizeof(*pc->matrix));
+	pc->cells = calloc(pc->n_cells, sizeof(*pc->cells));
+	pc->aces = calloc(ace_slots, sizeof(*pc->aces));
+	pc->origin = calloc(ace_slots, sizeof(*pc->origin));
+	if (pc->matrix == NULL || pc->cells == NULL || pc->aces == NULL ||
+	    pc->origin == NULL)
+		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
+			    pc->n_idx - 1, pc->n_cells, (unsigned long long)n_aces);
+	return 0;
+}
+
+static void
+flatten(struct compiler *c)
+{
+	const struct policy *p = c->p;
+	struct emit e = { .aces = c->pc->aces, .origin = c->pc->origin };
+	uint32_t id = POLICY_DEFAULT_CELL + 1;
+
+	/* calloc left every matrix entry at POLICY_DEFAULT_CELL (0). */
+	compile_default(c, &e);
+	for (uint32_t i = 0; i < p->n_cells; i++) {
+		if (cell_enabled(&p->cells[i]))
+			compile_cell(c, &p->cells[i], id++, &e);
+	}
+	c->pc->n_aces = (uint32_t)e.n;
+}
+
+struct policy_compiled *
+policy_compile(const struct policy *p, char *err, size_t errlen)
+{
+	struct compiler c = { .p = p, .err = err, .errlen = errlen };
+	uint64_t n_aces = 0;
+
+	if (p == NULL) {
+		cerr(&c, "no policy");
+		return NULL;
+	}
+	if (validate(&c) < 0)
+		return NULL;
+	c.pc = calloc(1, sizeof(*c.pc));
+	if (c.pc == NULL) {
+		cerr(&c, "out of memory");
+		return NULL;
+	}
+	c.pc->model = p;
+	if (assign_indices(&c) < 0 || count_aces(&c, &n_aces) < 0 ||
+	    allocate(&c, n_aces) < 0) {
+		policy_compiled_free(c.pc);
+		return NULL;
+	}
+	flatten(&c);
+	return c.pc;
+}
+
+void
+policy_compiled_free(struct policy_compiled *pc)
+{
+	if (pc == NULL)
+		return;
+	free(pc->matrix);
+	free(pc->cells);
+	free(pc->aces);
+	free(pc->origin);
+	free(pc);
+}
+
+/*
+ * The model.
+ */
+
+static void
+sgacl_free(struct policy_sgacl *s)
+{
+	if (s->ace_text != NULL) {
+		for (uint32_t i = 0; i < s->n_aces; i++)
+			free(s->ace_text[i]);
+	}
+	free(s->ace_text);
+	free(s->aces);
+}
+
+void
+policy_model_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	free(p->names);
+	for (uint32_t i = 0; p->sgacls != NULL && i < p->n_sgacls; i++)
+		sgacl_free(&p->sgacls[i]);
+	free(p->sgacls);
+	for (uint32_t i = 0; p->cells != NULL && i < p->n_cells; i++)
+		free(p->cells[i].sgacls);
+	free(p->cells);
+	free(p->default_cell.sgacls);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *
+policy_sgt_name(const struct policy *p, sgt_t sgt)
+{
+	for (uint32_t i = 0; i < p->n_names; i++) {
+		if (p->names[i].value == sgt)
+			return p->names[i].name;
+	}
+	return NULL;
+}
+
+/* Names compare exactly (case included), as the model spells them. */
+int
+policy_sgt_by_name(const struct policy *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->n_names; i++) {
+		if (strcmp(p->names[i].name, name) == 0)
+			return p->names[i].value;
+	}
+	return -1;
+}
+
+int
+policy_sgacl_by_name(const struct policy *p, const char *name)
+{
+	for (uint32_t i = 0; i < p->n_sgacls; i++) {
+		if (strcmp(p->sgacls[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The state of one sgtgw-dataplane process: ports, workers, tables, the
+ * compiled policy and the counters. Built once at start-up by main.c; the
+ * workers and the telemetry callbacks only read what is not their own.
+ */
+#ifndef SGTGW_DATAPLANE_H
+#define SGTGW_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "counters.h"
+#include "acl_log.h"
+#include "policy.h"
+#include "sgt_table.h"
+
+#define SGTGW_MAX_WORKERS 64
+#define SGTGW_BURST 32
+#define SGTGW_MAX_RXQ_PER_WORKER (SGTGW_MAX_PORTS * 4)
+
+struct dp_port {
+	const struct config_port *cfg;
+	uint16_t port_id;
+	int peer;               /* index in dataplane.ports, -1 if unpaired */
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	bool started;
+};
+
+struct dp_rxq {
+	uint16_t port;          /* index in dataplane.ports */
+	uint16_t queue;
+};
+
+struct dataplane;
+
+struct dp_worker {
+	struct dataplane *dp;
+	unsigned int index;
+	unsigned int lcore_id;
+	uint16_t n_rxq;
+	struct dp_rxq rxq[SGTGW_MAX_RXQ_PER_WORKER];
+	struct worker_counters *ctr;
+	struct rte_ring *log_ring;
+	struct acl_log_limiter log_limit;
+} __rte_cache_aligned;
+
+struct dataplane {
+	struct config *cfg;
+	uint32_t n_ports;
+	struct dp_port ports[SGTGW_MAX_PORTS];
+	const char *port_names[SGTGW_MAX_PORTS];
+	uint32_t n_workers;
+	struct dp_worker workers[SGTGW_MAX_WORKERS];
+	struct rte_mempool *pool;
+	struct sgt_table *table;
+	struct policy_compiled *policy;
+	uint64_t bindings_generation;
+	uint64_t policy_generation;
+	uint64_t start_tsc;
+	volatile bool quit;
+};
+
+/* Worker lcore entry point (arg: struct dp_worker *). */
+int worker_main(void *arg);
+
+/* The process-wide instance, for the telemetry callbacks, which DPDK calls
+ * without a context argument. */
+extern struct dataplane *dataplane_instance;
+
+#endif

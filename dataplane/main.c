@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sgtgw-dataplane: the DPDK primary process. Loads and validates the YAML
+ * configuration, attaches the ports, builds the IP-to-SGT tables and the
+ * compiled policy, starts one worker per configured lcore and serves
+ * telemetry from the main lcore until SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dataplane.h"
+#include "log.h"
+#include "ports.h"
+#include "telemetry.h"
+
+#define DEFAULT_FILE_PREFIX "sgtgw"
+#define LOG_RING_SIZE 1024
+#define MAIN_LOOP_MS 10
+#define MBUF_CACHE 256
+
+struct dataplane *dataplane_instance;
+static struct dataplane the_dp;
+
+struct options {
+	const char *config;
+	uint32_t exit_idle_ms;    /* 0: run until signalled */
+};
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [EAL options] -- --config FILE [--exit-idle-ms N]\n"
+		"       %s --check-config FILE\n"
+		"\n"
+		"sgtgw-dataplane enforces Cisco TrustSec policy (SGT x DGT SGACLs)\n"
+		"on DPDK ports, as configured in the YAML file.\n"
+		"\n"
+		"  -c, --config FILE      configuration to run (see docs/configuration.md)\n"
+		"      --check-config FILE  validate FILE and exit, without starting DPDK\n"
+		"                         (exit status 0 valid, 1 invalid)\n"
+		"      --exit-idle-ms N   stop once no port has received a packet for N ms\n"
+		"                         (replaying a pcap file, tests, the demo)\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the version\n"
+		"\n"
+		"EAL options are DPDK's (-l, -a, --vdev, --no-pci, --file-prefix ...).\n"
+		"Without --file-prefix the prefix is \"" DEFAULT_FILE_PREFIX "\", which\n"
+		"is where sgtgwctl looks for the telemetry socket by default.\n",
+		prog, prog);
+}
+
+static int
+check_config(const char *path)
+{
+	char err[CONFIG_ERR_MAX];
+	struct config *cfg = config_load(path, err, sizeof(err));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%s: OK: %u ports, %u bindings, %u SGTs, %u SGACLs, %u cells\n",
+	       path, cfg->n_ports, cfg->n_bindings, cfg->policy.n_names,
+	       cfg->policy.n_sgacls, cfg->policy.n_cells);
+	config_free(cfg);
+	return 0;
+}
+
+/* Options that must work before (and without) the EAL. */
+static void
+early_options(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check-config") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "--check-config needs a FILE\n");
+				exit(1);
+			}
+			exit(check_config(argv[i + 1]));
+		}
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout, argv[0]);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("sgtgw-dataplane %s\n", SGTGW_VERSION);
+			exit(0);
+		}
+	}
+}
+
+static int
+app_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "exit-idle-ms", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'i':
+			o->exit_idle_ms = (uint32_t)strtoul(optarg, &end, 10);
+			if (*end != '\0') {
+				fprintf(stderr, "--exit-idle-ms: not a number: %s\n", optarg);
+				return -1;
+			}
+			break;
+		default:
+			usage(stderr, argv[0]);
+			return -1;
+		}
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "--config FILE is required\n");
+		usage(stderr, argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* EAL arguments with our default file prefix added when none was given. */
+static char **
+eal_argv(int argc, char **argv, int *eal_argc)
+{
+	static char prefix_arg[] = "--file-prefix=" DEFAULT_FILE_PREFIX;
+	int n = 0, end = argc;
+	bool has_prefix = false;
+	char **v = calloc((size_t)argc + 2, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			end = i;
+			break;
+		}
+		if (strncmp(argv[i], "--file-prefix", 13) == 0)
+			has_prefix = true;
+	}
+	for (int i = 0; i < end; i++)
+		v[n++] = argv[i];
+	if (!has_prefix)
+		v[n++] = prefix_arg;
+	*eal_argc = n;
+	return v;
+}
+
+static int
+dpdk_log_prio(void)
+{
+	/* DPDK levels are syslog severities plus one. */
+	int lvl = rte_log_cur_msg_loglevel();
+
+	return lvl >= 1 && lvl <= 8 ? lvl - 1 : LOG_INFO;
+}
+
+static volatile sig_atomic_t signalled;
+
+static void
+on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static int
+tables_init(struct dataplane *dp)
+{
+	const struct config *cfg = dp->cfg;
+	uint32_t n4h = 0, n4p = 0, n6h = 0, n6p = 0;
+
+	for (uint32_t i = 0; i < cfg->n_bindings; i++) {
+		const struct config_binding *b = &cfg->bindings[i];
+		bool v6 = b->family == AF_INET6;
+		bool host = b->prefix_len == (v6 ? 128 : 32);
+
+		*(v6 ? (host ? &n6h : &n6p) : (host ? &n4h : &n4p)) += 1;
+	}
+	struct sgt_table_params tp = {
+		.name = "sgt",
+		.socket_id = (int)rte_socket_id(),
+		.max_v4_hosts = RTE_MAX(65536u, n4h * 2),
+		.max_v4_prefixes = RTE_MAX(16384u, n4p * 2),
+		.max_v6_hosts = RTE_MAX(16384u, n6h * 2),
+		.max_v6_prefixes = RTE_MAX(4096u, n6p * 2),
+	};
+	dp->table = sgt_table_create(&tp);
+	if (dp->table == NULL) {
+		sg_log(LOG_ERR, "cannot create the IP-SGT tables: %s",
+		       rte_strerror(rte_errno));
+		return -1;
+	}
+	for (uint32_t i = 0; i < cfg->n_bindings; i++) {
+		const struct config_binding *b = &cfg->bindings[i];
+		uint32_t a4;
+		int rc;
+
+		memcpy(&a4, b->addr, sizeof(a4));
+		rc = b->family == AF_INET6 ?
+		     sgt_table_add_v6(dp->table, b->addr, b->prefix_len, b->sgt) :
+		     sgt_table_add_v4(dp->table, a4, b->prefix_len, b->sgt);
+		if (rc != 0) {
+			sg_log(LOG_ERR, "binding %u of %u cannot be added: %s",
+			       i + 1, cfg->n_bindings, strerror(-rc));
+			return -1;
+		}
+	}
+	dp->bindings_generation = 1;
+	return 0;
+}
+
+static int
+policy_init(struct dataplane *dp)
+{
+	char err[256];
+
+	dp->policy = policy_compile(&dp->cfg->policy, err, sizeof(err));
+	if (dp->policy == NULL) {
+		sg_log(LOG_ERR, "policy: %s", err);
+		return -1;
+	}
+	dp->policy->generation = dp->policy_generation = 1;
+	return 0;
+}
+
+static int
+workers_init(struct dataplane *dp)
+{
+	unsigned int lcore, i = 0;
+
+	dp->n_workers = dp->cfg->workers;
+	if (rte_lcore_count() < dp->n_workers + 1) {
+		sg_log(LOG_ERR, "the configuration asks for %u workers but the EAL "
+		       "has %u lcores: give one more than the workers with -l "
+		       "(the main lcore is the control lcore)",
+		       dp->n_workers, rte_lcore_count());
+		return -1;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct dp_worker *w = &dp->workers[i];
+		char name[RTE_RING_NAMESIZE];
+		size_t cells = (size_t)dp->policy->n_cells * 2;
+
+		if (i == dp->n_workers)
+			break;
+		w->dp = dp;
+		w->index = i;
+		w->lcore_id = lcore;
+		w->ctr = rte_zmalloc_socket("worker_counters", sizeof(*w->ctr),
+					    RTE_CACHE_LINE_SIZE,
+					    (int)rte_lcore_to_socket_id(lcore));
+		if (w->ctr != NULL)
+			w->ctr->cell = rte_zmalloc_socket("cell_counters",
+					cells * sizeof(struct cell_counters),
+					RTE_CACHE_LINE_SIZE,
+					(int)rte_lcore_to_socket_id(lcore));
+		snprintf(name, sizeof(name), "sgtgw_log%u", i);
+		w->log_ring = rte_ring_create_elem(name, sizeof(struct acl_log_record),
+						   LOG_RING_SIZE, SOCKET_ID_ANY,
+						   RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->ctr == NULL || w->ctr->cell == NULL || w->log_ring == NULL) {
+			sg_log(LOG_ERR, "worker %u: out of memory", i);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static int
+pool_init(struct dataplane *dp)
+{
+	dp->pool = rte_pktmbuf_pool_create("sgtgw_mbufs", dp->cfg->mbufs,
+					   MBUF_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE,
+					   (int)rte_socket_id());
+	if (dp->pool == NULL) {
+		sg_log(LOG_ERR, "cannot create a pool of %u mbufs: %s (reserve more "
+		       "hugepages or lower dataplane.mbufs)", dp->cfg->mbufs,
+		       rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+total_rx(const struct dataplane *dp)
+{
+	uint64_t n = 0;
+
+	for (uint32_t p = 0; p < dp->n_ports; p++) {
+		struct port_counters sum;
+
+		telemetry_sum_port(dp, p, &sum);
+		n += sum.rx_packets;
+	}
+	return n;
+}
+
+static void
+drain_logs(struct dataplane *dp)
+{
+	for (uint32_t w = 0; w < dp->n_workers; w++)
+		acl_log_drain(dp->workers[w].log_ring, dp->policy, dp->port_names);
+}
+
+/* The control lcore: hand log records to syslog, watch for a signal or
+ * for the input to go idle. */
+static void
+main_loop(struct dataplane *dp, const struct options *o)
+{
+	uint64_t last_rx = UINT64_MAX;
+	uint32_t idle_ms = 0;
+
+	while (!signalled) {
+		rte_delay_us_sleep(MAIN_LOOP_MS * 1000);
+		drain_logs(dp);
+		if (o->exit_idle_ms == 0)
+			continue;
+		uint64_t rx = total_rx(dp);
+		idle_ms = rx == last_rx ? idle_ms + MAIN_LOOP_MS : 0;
+		last_rx = rx;
+		if (idle_ms >= o->exit_idle_ms) {
+			sg_log(LOG_NOTICE, "no packet for %u ms: stopping", idle_ms);
+			break;
+		}
+	}
+	if (signalled)
+		sg_log(LOG_NOTICE, "%s: stopping", strsignal(signalled));
+}
+
+static void
+log_summary(const struct dataplane *dp)
+{
+	for (uint32_t p = 0; p < dp->n_ports; p++) {
+		struct port_counters s;
+		uint64_t drops = 0;
+
+		telemetry_sum_port(dp, p, &s);
+		for (int r = DROP_NONE + 1; r < DROP_REASON_MAX; r++)
+			drops += s.drops[r];
+		sg_log(LOG_INFO, "port %s: rx %" PRIu64 " tx %" PRIu64
+		       " dropped %" PRIu64 " (policy %" PRIu64 ")",
+		       dp->port_names[p], s.rx_packets, s.tx_packets, drops,
+		       s.drops[DROP_POLICY]);
+	}
+}
+
+static int
+dataplane_start(struct dataplane *dp)
+{
+	unsigned int launched = 0;
+
+	if (pool_init(dp) || tables_init(dp) || policy_init(dp) ||
+	    workers_init(dp) || ports_init(dp) || telemetry_init(dp))
+		return -1;
+	dp->start_tsc = rte_rdtsc();
+	for (uint32_t i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = &dp->workers[i];
+
+		if (w->n_rxq == 0)
+			sg_log(LOG_NOTICE, "worker %u has no rx queue: the ports "
+			       "offer fewer queues than workers", i);
+		if (rte_eal_remote_launch(worker_main, w, w->lcore_id) != 0) {
+			sg_log(LOG_ERR, "cannot launch worker %u on lcore %u",
+			       i, w->lcore_id);
+			break;
+		}
+		launched++;
+	}
+	sg_log(LOG_NOTICE, "enforcing: %u workers, %u ports, %u bindings, "
+	       "%u cells", launched, dp->n_ports, dp->cfg->n_bindings,
+	       dp->policy->n_cells);
+	return launched == dp->n_workers ? 0 : -1;
+}
+
+static void
+dataplane_stop(struct dataplane *dp)
+{
+	__atomic_store_n(&dp->quit, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+	drain_logs(dp);
+	log_summary(dp);
+	ports_close(dp);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dataplane *dp = &the_dp;
+	struct options opts = { 0 };
+	char err[CONFIG_ERR_MAX];
+	int eal_argc, n, rc = 1;
+	char **eargv;
+
+	early_options(argc, argv);
+	sg_log_open("sgtgw-dataplane", true);
+	eargv = eal_argv(argc, argv, &eal_argc);
+	if (eargv == NULL)
+		return 1;
+	rte_openlog_stream(sg_log_stream(dpdk_log_prio));
+	n = rte_eal_init(eal_argc, eargv);
+	if (n < 0) {
+		sg_log(LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	/* What follows "--" is ours. The EAL saw only what precedes it (and
+	 * perhaps our added --file-prefix), so n counts eargv, not argv:
+	 * find the "--" in argv itself. */
+	(void)n;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			argv[i] = eargv[0];
+			argc -= i;
+			argv += i;
+			break;
+		}
+		if (i == argc - 1)
+			argc = 1; /* no "--": no options of ours */
+	}
+	if (app_options(argc, argv, &opts) != 0)
+		goto out;
+
+	dp->cfg = config_load(opts.config, err, sizeof(err));
+	if (dp->cfg == NULL) {
+		sg_log(LOG_ERR, "%s", err);
+		goto out;
+	}
+	dataplane_instance = dp;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (dataplane_start(dp) == 0) {
+		main_loop(dp, &opts);
+		rc = 0;
+	}
+	dataplane_stop(dp);
+out:
+	rte_eal_cleanup();
+	free(eargv);
+	return rc;
+}

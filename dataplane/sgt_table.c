@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IP-to-SGT tables on rte_hash, rte_lpm and rte_lpm6 (see sgt_table.h).
+ *
+ * Why host bindings live in a hash beside the LPM rather than in it as /32s:
+ * ISE and SXP push host bindings by the hundred thousand. In rte_lpm each /32
+ * would take a 1 KiB tbl8 group per distinct /24, and rte_lpm finds a rule
+ * by scanning the rules of that depth, so every add and delete would be
+ * linear. The hash updates in constant time, and a /32 is by definition the
+ * longest match: a hash hit ends the lookup, only misses go on to the LPM.
+ *
+ * rte_lpm and rte_lpm6 reject depth 0, so a /0 binding is kept here, in one
+ * word the readers load once per burst.
+ */
+/* rte_lpm_rcu_qsbr_add() is still experimental in DPDK 22.11; it is the only
+ * way to have rte_lpm hold freed tbl8 groups back from readers. */
+#ifndef ALLOW_EXPERIMENTAL_API
+#define ALLOW_EXPERIMENTAL_API 1
+#endif
+
+#include "sgt_table.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+/* The /0 word: this bit says a default binding exists, the low 16 bits
+ * hold its SGT. */
+#define DEFAULT_SET (UINT32_C(1) << 16)
+
+/* Deeper prefixes live in tbl8 groups, which a delete may free. */
+#define LPM_TBL24_DEPTH 24
+
+/* rte_lpm6 walks one tbl8 group per byte after the first three, so a /64 in
+ * a /24 of its own needs five. Sizing for that keeps the declared maximum
+ * of /64s (the usual longest IPv6 subnet) always within reach; deeper or
+ * scattered prefixes share groups in practice. */
+#define LPM6_TBL8_PER_PREFIX 5
+/* rte_lpm6_create()'s limit, RTE_LPM6_TBL8_MAX_NUM_GROUPS, is private to
+ * rte_lpm6.c. */
+#define LPM6_TBL8_GROUPS_MAX (UINT64_C(1) << 21)
+
+struct sgt_table {
+	/* Read by the workers on every burst. */
+	struct rte_hash *h4;
+	struct rte_lpm *p4;
+	struct rte_hash *h6;
+	struct rte_lpm6 *p6;
+	uint32_t v4_default;    /* DEFAULT_SET | sgt, or 0; atomic access */
+	uint32_t v6_default;
+
+	/* The writer's own. */
+	struct rte_rcu_qsbr *rcu;
+	/* rte_lpm6 has no RCU hook and hands a freed tbl8 group to the very
+	 * next add, so after a delete the writer waits out a grace period
+	 * before it adds again. */
+	uint64_t p6_grace_token;
+	bool p6_grace_pending;
+	struct sgt_table_stats max;
+	struct sgt_table_stats n;
+} __rte_cache_aligned;
+
+/* Headroom above the declared maximum: with RCU, deleted hosts hold their
+ * slots until the readers move on, and adds should not have to wait. */
+static uint64_t
+host_hash_entries(uint32_t max)
+{
+	return (uint64_t)max + max / 8 + RTE_HASH_LOOKUP_BULK_MAX;
+}
+
+static struct rte_hash *
+host_hash_create(const struct sgt_table_params *p, const char *suffix,
+		 uint32_t key_len, uint32_t max)
+{
+	char name[RTE_HASH_NAMESIZE];
+	uint64_t entries = host_hash_entries(max);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = (uint32_t)entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = p->socket_id,
+		/* LF: readers never lock, one writer. EXT_TABLE (which 22.11
+		 * combines with LF) chains overflowing buckets, so the
+		 * declared maximum always fits whatever the keys hash to. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct rte_hash *h;
+
+	if (entries > RTE_HASH_ENTRIES_MAX) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "%s_%s", p->name, suffix);
+	h = rte_hash_create(&hp);
+	if (h == NULL || p->rcu == NULL)
+		return h;
+
+	/* The defer queue is as large as the table, so a delete can always
+	 * park its slot there until the readers have moved on. */
+	struct rte_hash_rcu_config rc = {
+		.v = p->rcu,
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+	};
+	if (rte_hash_rcu_qsbr_add(h, &rc) != 0) {
+		rte_hash_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static struct rte_lpm *
+prefix4_create(const struct sgt_table_params *p)
+{
+	char name[RTE_LPM_NAMESIZE];
+	/* Every prefix longer than /24 in a /24 of its own takes a tbl8
+	 * group (1 KiB): one group per prefix is the worst case, small next
+	 * to the 64 MiB tbl24 that every rte_lpm has anyway. */
+	struct rte_lpm_config c = {
+		.max_rules = p->max_v4_prefixes,
+		.number_tbl8s = RTE_MIN(p->max_v4_prefixes,
+					(uint32_t)RTE_LPM_MAX_TBL8_NUM_GROUPS),
+	};
+	struct rte_lpm *lpm;
+
+	snprintf(name, sizeof(name), "%s_p4", p->name);
+	lpm = rte_lpm_create(name, p->socket_id, &c);
+	if (lpm == NULL || p->rcu == NULL)
+		return lpm;
+
+	struct rte_lpm_rcu_config rc = {
+		.v = p->rcu,
+		.mode = RTE_LPM_QSBR_MODE_DQ,
+	};
+	if (rte_lpm_rcu_qsbr_add(lpm, &rc) != 0) {
+		rte_lpm_free(lpm);
+		return NULL;
+	}
+	return lpm;
+}
+
+static struct rte_lpm6 *
+prefix6_create(const struct sgt_table_params *p)
+{
+	char name[RTE_LPM6_NAMESIZE];
+	uint64_t groups = (uint64_t)p->max_v6_prefixes * LPM6_TBL8_PER_PREFIX;
+	struct rte_lpm6_config c = {
+		.max_rules = p->max_v6_prefixes,
+		.number_tbl8s = (uint32_t)RTE_MIN(groups, LPM6_TBL8_GROUPS_MAX),
+	};
+
+	snprintf(name, sizeof(name), "%s_p6", p->name);
+	return rte_lpm6_create(name, p->socket_id, &c);
+}
+
+static int
+params_check(const struct sgt_table_params *p)
+{
+	if (p == NULL || p->name == NULL || p->name[0] == '\0')
+		return EINVAL;
+	if (strlen(p->name) > SGT_TABLE_NAME_MAX)
+		return ENAMETOOLONG;
+	return 0;
+}
+
+/* A max of 0 leaves a table out; lookups then skip it. */
+static int
+tables_create(struct sgt_table *t, const struct sgt_table_params *p)
+{
+	if (p->max_v4_hosts != 0) {
+		t->h4 = host_hash_create(p, "h4", sizeof(uint32_t),
+					 p->max_v4_hosts);
+		if (t->h4 == NULL)
+			return -1;
+	}
+	/* max_v4_prefixes counts a /0 too, which needs no LPM; keeping
+	 * the rule simple costs an LPM for a table that has only a /0. */
+	if (p->max_v4_prefixes != 0) {
+		t->p4 = prefix4_create(p);
+		if (t->p4 == NULL)
+			return -1;
+	}
+	if (p->max_v6_hosts != 0) {
+		t->h6 = host_hash_create(p, "h6", RTE_LPM6_IPV6_ADDR_SIZE,
+					 p->max_v6_hosts);
+		if (t->h6 == NULL)
+			return -1;
+	}
+	if (p->max_v6_prefixes != 0) {
+		t->p6 = prefix6_create(p);
+		if (t->p6 == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+struct sgt_table *
+sgt_table_create(const struct sgt_table_params *p)
+{
+	struct sgt_table *t;
+	int err = params_check(p);
+
+	if (err != 0) {
+		rte_errno = err;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("sgt_table", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			       p->socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->rcu = p->rcu;
+	t->max = (struct sgt_table_stats){
+		.v4_hosts = p->max_v4_hosts,
+		.v4_prefixes = p->max_v4_prefixes,
+		.v6_hosts = p->max_v6_hosts,
+		.v6_prefixes = p->max_v6_prefixes,
+	};
+	rte_errno = 0;
+	if (tables_create(t, p) != 0) {
+		err = rte_errno != 0 ? rte_errno : ENOMEM;
+		sgt_table_free(t);
+		rte_errno = err;
+		return NULL;
+	}
+	return t;
+}
+
+void
+sgt_table_free(struct sgt_table *t)
+{
+	if (t == NULL)
+		return;
+	/* rte_hash and rte_lpm drop their defer queues on free only once
+	 * every parked entry is reclaimable; wait until it is. */
+	if (t->rcu != NULL)
+		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	rte_hash_free(t->h4);
+	rte_lpm_free(t->p4);
+	rte_hash_free(t->h6);
+	rte_lpm6_free(t->p6);
+	rte_free(t);
+}
+
+/* Called after an add failed for room below the declared maximum: with RCU
+ * the room may be parked in a defer queue, waiting for the readers. Wait for
+ * them so the retry can reclaim it. Returns whether a retry makes sense. */
+static bool
+wait_for_parked_room(const struct sgt_table *t, int ret)
+{
+	if (ret != -ENOSPC || t->rcu == NULL)
+		return false;
+	rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+	return true;
+}
+
+static int
+host_add(const struct sgt_table *t, struct rte_hash *h, const void *key,
+	 uint32_t *count, uint32_t max, sgt_t sgt)
+{
+	void *data = (void *)(uintptr_t)sgt;
+	bool is_new;
+	int ret;
+
+	if (h == NULL)
+		return -ENOSPC;
+	/* The hash's add replaces silently; the count must not move then. */
+	is_new = rte_hash_lookup(h, key) < 0;
+	if (is_new && *count >= max)
+		return -ENOSPC;
+	ret = rte_hash_add_key_data(h, key, data);
+	if (wait_for_parked_room(t, ret))
+		ret = rte_hash_add_key_data(h, key, data);
+	if (ret == 0 && is_new)
+		(*count)++;
+	return ret;
+}
+
+static int
+host_del(const struct sgt_table *t, struct rte_hash *h, const void *key,
+	 uint32_t *count)
+{
+	int32_t pos;
+
+	if (h == NULL)
+		return -ENOENT;
+	pos = rte_hash_del_key(h, key);
+	if (pos < 0)
+		return pos;
+	/* A lock-free hash keeps the key's slot on delete. With RCU its defer
+	 * queue frees it once the readers have moved on; without, no reader
+	 * runs now, so it goes back at once. */
+	if (t->rcu == NULL)
+		rte_hash_free_key_with_position(h, pos);
+	(*count)--;
+	return 0;
+}
+
+static int
+default_add(uint32_t *slot, uint32_t *count, uint32_t max, sgt_t sgt)
+{
+	bool is_new = __atomic_load_n(slot, __ATOMIC_RELAXED) == 0;
+
+	if (is_new && *count >= max)
+		return -ENOSPC;
+	__atomic_store_n(slot, DEFAULT_SET | sgt, __ATOMIC_RELAXED);
+	if (is_new)
+		(*count)++;
+	return 0;
+}
+
+static int
+default_del(uint32_t *slot, uint32_t *count)
+{
+	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == 0)
+		return -ENOENT;
+	__atomic_store_n(slot, 0, __ATOMIC_RELAXED);
+	(*count)--;
+	return 0;
+}
+
+/* ip in host byte order, as rte_lpm wants it. */
+static int
+prefix4_add(struct sgt_table *t, uint32_t ip, uint8_t depth, sgt_t sgt)
+{
+	uint32_t old;
+	int present, ret;
+
+	if (t->p4 == NULL)
+		return -ENOSPC;
+	present = rte_lpm_is_rule_present(t->p4, ip, depth, &old);
+	if (present < 0)
+		return present;
+	if (!present && t->n.v4_prefixes >= t->max.v4_prefixes)
+		return -ENOSPC;
+	ret = rte_lpm_add(t->p4, ip, depth, sgt);
+	if (wait_for_parked_room(t, ret))
+		ret = rte_lpm_add(t->p4, ip, depth, sgt);
+	if (ret == 0 && !present)
+		t->n.v4_prefixes++;
+	return ret;
+}
+
+static int
+prefix4_del(struct sgt_table *t, uint32_t ip, uint8_t depth)
+{
+	uint32_t old;
+	int ret;
+
+	/* rte_lpm_delete says -EINVAL for a missing rule: ask first. */
+	if (t->p4 == NULL || rte_lpm_is_rule_present(t->p4, ip, depth, &old) != 1)
+		return -ENOENT;
+	ret = rte_lpm_delete(t->p4, ip, depth);
+	if (ret == 0)
+		t->n.v4_prefixes--;
+	return ret;
+}
+
+int
+sgt_table_add_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len, sgt_t sgt)
+{
+	if (t == NULL || len > 32 || sgt > SGT_MAX)
+		return -EINVAL;
+	if (len == 32)
+		return host_add(t, t->h4, &addr_be, &t->n.v4_hosts,
+				t->max.v4_hosts, sgt);
+	if (len == 0)
+		return default_add(&t->v4_default, &t->n.v4_prefixes,
+				   t->max.v4_prefixes, sgt);
+	return prefix4_add(t, rte_be_to_cpu_32(addr_be), len, sgt);
+}
+
+int
+sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len)
+{
+	if (t == NULL || len > 32)
+		return -EINVAL;
+	if (len == 32)
+		return host_del(t, t->h4, &addr_be, &t->n.v4_hosts);
+	if (len == 0)
+		return default_del(&t->v4_default, &t->n.v4_prefixes);
+	return prefix4_del(t, rte_be_to_cpu_32(addr_be), len);
+}
+
+static void
+prefix6_grace_wait(struct sgt_table *t)
+{
+	if (!t->p6_grace_pending)
+		return;
+	rte_rcu_qsbr_check(t->rcu, t->p6_grace_token, true);
+	t->p6_grace_pending = false;
+}
+
+static int
+prefix6_add(struct sgt_table *t, const uint8_t addr[16], uint8_t depth,
+	    sgt_t sgt)
+{
+	uint32_t old;
+	int present, ret;
+
+	if (t->p6 == NULL)
+		return -ENOSPC;
+	present = rte_lpm6_is_rule_present(t->p6, addr, depth, &old);
+	if (present < 0)
+		return present;
+	if (!present && t->n.v6_prefixes >= t->max.v6_prefixes)
+		return -ENOSPC;
+	prefix6_grace_wait(t);
+	ret = rte_lpm6_add(t->p6, addr, depth, sgt);
+	if (ret == 0 && !present)
+		t->n.v6_prefixes++;
+	return ret;
+}
+
+static int
+prefix6_del(struct sgt_table *t, const uint8_t addr[16], uint8_t depth)
+{
+	int ret;
+
+	if (t->p6 == NULL)
+		return -ENOENT;
+	ret = rte_lpm6_delete(t->p6, addr, depth);
+	if (ret != 0)
+		return ret;
+	t->n.v6_prefixes--;
+	if (t->rcu != NULL && depth > LPM_TBL24_DEPTH) {
+		t->p6_grace_token = rte_rcu_qsbr_start(t->rcu);
+		t->p6_grace_pending = true;
+	}
+	return 0;
+}
+
+int
+sgt_table_add_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len,
+		 sgt_t sgt)
+{
+	if (t == NULL || addr == NULL || len > 128 || sgt > SGT_MAX)
+		return -EINVAL;
+	if (len == 128)
+		return host_add(t, t->h6, addr, &t->n.v6_hosts,
+				t->max.v6_hosts, sgt);
+	if (len == 0)
+		return default_add(&t->v6_default, &t->n.v6_prefixes,
+				   t->max.v6_prefixes, sgt);
+	return prefix6_add(t, addr, len, sgt);
+}
+
+int
+sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len)
+{
+	if (t == NULL || addr == NULL || len > 128)
+		return -EINVAL;
+	if (len == 128)
+		return host_del(t, t->h6, addr, &t->n.v6_hosts);
+	if (len == 0)
+		return default_del(&t->v6_default, &t->n.v6_prefixes);
+	return prefix6_del(t, addr, len);
+}
+
+/* Fill what the host hash found; return how many it missed, their indices
+ * in miss[]. */
+static uint32_t
+host_lookup(const struct rte_hash *h, const void **keys, uint32_t n,
+	    sgt_t *sgt, bool *found, uint32_t *miss)
+{
+	void *data[SGT_TABLE_BULK_MAX];
+	uint64_t hits = 0;
+	uint32_t i, n_miss = 0;
+
+	if (h != NULL)
+		rte_hash_lookup_bulk_data(h, keys, n, &hits, data);
+	for (i = 0; i < n; i++) {
+		if (hits & (UINT64_C(1) << i)) {
+			sgt[i] = (sgt_t)(uintptr_t)data[i];
+			found[i] = true;
+		} else {
+			miss[n_miss++] = i;
+		}
+	}
+	return n_miss;
+}
+
+/* What a prefix miss resolves to: the /0 binding, if any. */
+static inline void
+set_default(uint32_t def, sgt_t *sgt, bool *found)
+{
+	*sgt = (sgt_t)(def & 0xFFFF);
+	*found = def != 0;
+}
+
+static void
+lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
+		uint32_t n, sgt_t *sgt, bool *found)
+{
+	const void *keys[SGT_TABLE_BULK_MAX];
+	uint32_t miss[SGT_TABLE_BULK_MAX];
+	uint32_t ip[SGT_TABLE_BULK_MAX];
+	uint32_t hop[SGT_TABLE_BULK_MAX];
+	uint32_t def = __atomic_load_n(&t->v4_default, __ATOMIC_RELAXED);
+	uint32_t i, n_miss;
+
+	for (i = 0; i < n; i++)
+		keys[i] = &addr_be[i];
+	n_miss = host_lookup(t->h4, keys, n, sgt, found, miss);
+	if (n_miss == 0)
+		return;
+	if (t->p4 == NULL) {
+		for (i = 0; i < n_miss; i++)
+			set_default(def, &sgt[miss[i]], &found[miss[i]]);
+		return;
+	}
+	for (i = 0; i < n_miss; i++)
+		ip[i] = rte_be_to_cpu_32(addr_be[miss[i]]);
+	rte_lpm_lookup_bulk(t->p4, ip, hop, n_miss);
+	for (i = 0; i < n_miss; i++) {
+		uint32_t k = miss[i];
+
+		if (hop[i] & RTE_LPM_LOOKUP_SUCCESS) {
+			sgt[k] = (sgt_t)(hop[i] & 0x00FFFFFF);
+			found[k] = true;
+		} else {
+			set_default(def, &sgt[k], &found[k]);
+		}
+	}
+}
+
+static void
+lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
+		uint32_t n, sgt_t *sgt, bool *found)
+{
+	const void *keys[SGT_TABLE_BULK_MAX];
+	uint32_t miss[SGT_TABLE_BULK_MAX];
+	uint8_t ip[SGT_TABLE_BULK_MAX][RTE_LPM6_IPV6_ADDR_SIZE];
+	int32_t hop[SGT_TABLE_BULK_MAX];
+	uint32_t def = __atomic_load_n(&t->v6_default, __ATOMIC_RELAXED);
+	uint32_t i, n_miss;
+
+	for (i = 0; i < n; i++)
+		keys[i] = addr[i];
+	n_miss = host_lookup(t->h6, keys, n, sgt, found, miss);
+	if (n_miss == 0)
+		return;
+	if (t->p6 == NULL) {
+		for (i = 0; i < n_miss; i++)
+			set_default(def, &sgt[miss[i]], &found[miss[i]]);
+		return;
+	}
+	/* rte_lpm6 wants a writable, packed array: gather the misses. */
+	for (i = 0; i < n_miss; i++)
+		memcpy(ip[i], addr[miss[i]], RTE_LPM6_IPV6_ADDR_SIZE);
+	rte_lpm6_lookup_bulk_func(t->p6, ip, hop, n_miss);
+	for (i = 0; i < n_miss; i++) {
+		uint32_t k = miss[i];
+
+		if (hop[i] >= 0) {
+			sgt[k] = (sgt_t)hop[i];
+			found[k] = true;
+		} else {
+			set_default(def, &sgt[k], &found[k]);
+		}
+	}
+}
+
+void
+sgt_table_lookup_v4_bulk(const struct sgt_table *t, const uint32_t *addr_be,
+			 uint32_t n, sgt_t *sgt, bool *found)
+{
+	uint32_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
+		lookup_v4_chunk(t, addr_be + done, k, sgt + done, found + done);
+	}
+}
+
+void
+sgt_table_lookup_v6_bulk(const struct sgt_table *t, const uint8_t (*addr)[16],
+			 uint32_t n, sgt_t *sgt, bool *found)
+{
+	uint32_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
+		lookup_v6_chunk(t, addr + done, k, sgt + done, found + done);
+	}
+}
+
+void
+sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s)
+{
+	*s = t->n;
+}
