@@ -125,8 +125,8 @@ prefix4_create(const struct sgt_table_params *p)
 {
 	char name[RTE_LPM_NAMESIZE];
 	/* Every prefix longer than /24 in a /24 of its own takes a tbl8
-	 * group (1 KiB): one group per prefix is the worst case, small next
-	 * to the 64 MiB tbl24 that every rte_lpm has anyway. */
+	 * group: one per prefix is the worst case, 1 KiB a prefix beside
+	 * the 64 MiB tbl24 that every rte_lpm has anyway. */
 	struct rte_lpm_config c = {
 		.max_rules = p->max_v4_prefixes,
 		.number_tbl8s = RTE_MIN(p->max_v4_prefixes,
@@ -254,6 +254,13 @@ sgt_table_free(struct sgt_table *t)
 	rte_free(t);
 }
 
+/* The writer changes the counts; telemetry may read them from elsewhere. */
+static void
+count_move(uint32_t *count, int by)
+{
+	__atomic_store_n(count, *count + by, __ATOMIC_RELAXED);
+}
+
 /* Called after an add failed for room below the declared maximum: with RCU
  * the room may be parked in a defer queue, waiting for the readers. Wait for
  * them so the retry can reclaim it. Returns whether a retry makes sense. */
@@ -284,7 +291,7 @@ host_add(const struct sgt_table *t, struct rte_hash *h, const void *key,
 	if (wait_for_parked_room(t, ret))
 		ret = rte_hash_add_key_data(h, key, data);
 	if (ret == 0 && is_new)
-		(*count)++;
+		count_move(count, 1);
 	return ret;
 }
 
@@ -304,7 +311,7 @@ host_del(const struct sgt_table *t, struct rte_hash *h, const void *key,
 	 * runs now, so it goes back at once. */
 	if (t->rcu == NULL)
 		rte_hash_free_key_with_position(h, pos);
-	(*count)--;
+	count_move(count, -1);
 	return 0;
 }
 
@@ -317,7 +324,7 @@ default_add(uint32_t *slot, uint32_t *count, uint32_t max, sgt_t sgt)
 		return -ENOSPC;
 	__atomic_store_n(slot, DEFAULT_SET | sgt, __ATOMIC_RELAXED);
 	if (is_new)
-		(*count)++;
+		count_move(count, 1);
 	return 0;
 }
 
@@ -327,7 +334,7 @@ default_del(uint32_t *slot, uint32_t *count)
 	if (__atomic_load_n(slot, __ATOMIC_RELAXED) == 0)
 		return -ENOENT;
 	__atomic_store_n(slot, 0, __ATOMIC_RELAXED);
-	(*count)--;
+	count_move(count, -1);
 	return 0;
 }
 
@@ -349,7 +356,7 @@ prefix4_add(struct sgt_table *t, uint32_t ip, uint8_t depth, sgt_t sgt)
 	if (wait_for_parked_room(t, ret))
 		ret = rte_lpm_add(t->p4, ip, depth, sgt);
 	if (ret == 0 && !present)
-		t->n.v4_prefixes++;
+		count_move(&t->n.v4_prefixes, 1);
 	return ret;
 }
 
@@ -364,7 +371,7 @@ prefix4_del(struct sgt_table *t, uint32_t ip, uint8_t depth)
 		return -ENOENT;
 	ret = rte_lpm_delete(t->p4, ip, depth);
 	if (ret == 0)
-		t->n.v4_prefixes--;
+		count_move(&t->n.v4_prefixes, -1);
 	return ret;
 }
 
@@ -420,7 +427,7 @@ prefix6_add(struct sgt_table *t, const uint8_t addr[16], uint8_t depth,
 	prefix6_grace_wait(t);
 	ret = rte_lpm6_add(t->p6, addr, depth, sgt);
 	if (ret == 0 && !present)
-		t->n.v6_prefixes++;
+		count_move(&t->n.v6_prefixes, 1);
 	return ret;
 }
 
@@ -434,7 +441,7 @@ prefix6_del(struct sgt_table *t, const uint8_t addr[16], uint8_t depth)
 	ret = rte_lpm6_delete(t->p6, addr, depth);
 	if (ret != 0)
 		return ret;
-	t->n.v6_prefixes--;
+	count_move(&t->n.v6_prefixes, -1);
 	if (t->rcu != NULL && depth > LPM_TBL24_DEPTH) {
 		t->p6_grace_token = rte_rcu_qsbr_start(t->rcu);
 		t->p6_grace_pending = true;
@@ -600,5 +607,8 @@ sgt_table_lookup_v6_bulk(const struct sgt_table *t, const uint8_t (*addr)[16],
 void
 sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s)
 {
-	*s = t->n;
+	s->v4_hosts = __atomic_load_n(&t->n.v4_hosts, __ATOMIC_RELAXED);
+	s->v4_prefixes = __atomic_load_n(&t->n.v4_prefixes, __ATOMIC_RELAXED);
+	s->v6_hosts = __atomic_load_n(&t->n.v6_hosts, __ATOMIC_RELAXED);
+	s->v6_prefixes = __atomic_load_n(&t->n.v6_prefixes, __ATOMIC_RELAXED);
 }

@@ -20,8 +20,8 @@
 struct sgt_table;
 struct rte_rcu_qsbr;
 
-/* DPDK builds ring and memzone names from ours (e.g. "RG_HT_EXT_<name>_h4",
- * 31 characters at most), which leaves this much for the table's name. */
+/* DPDK builds memzone names from ours, "RG_HASH_RCU_<name>_h4" the longest,
+ * and stops at 31 characters: this much is left for the table's name. */
 #define SGT_TABLE_NAME_MAX 16
 
 struct sgt_table_params {
