@@ -20,7 +20,10 @@ rm -rf "$work" && mkdir -p "$work/demo"
 cd "$work"
 echo
 echo "== Traffic mix (frames per flow, and what the example policy does with them)"
-total=$(/usr/bin/python3 "$top/scripts/demo_traffic.py" --out demo --copies "$copies" --list | tee /dev/stderr | tail -n 1)
+mix=$(/usr/bin/python3 "$top/scripts/demo_traffic.py" --out demo --copies "$copies" --list)
+total=$(tail -n 1 <<<"$mix")
+head -n -1 <<<"$mix"
+echo "  $total frames in all"
 
 # The demo uses hugepages (set up above); without them it falls back to
 # ordinary memory so that it still runs in a restricted container.
