@@ -103,12 +103,31 @@ row_new(void)
 	return row;
 }
 
-static int
-row_add(struct rte_tel_data *d, struct rte_tel_data *row)
+/*
+ * Tables are a dict of rows keyed by the row's number ("0", "1", ... or
+ * "50", "51", ... on the second page), in order: DPDK 22.11 cannot put a
+ * dict inside an array (rte_tel_data_add_array_container takes arrays of
+ * numbers or strings only), but it can put dicts inside a dict.
+ */
+static void
+table_start(struct rte_tel_data *d)
 {
+	rte_tel_data_start_dict(d);
+}
+
+static int
+row_add(struct rte_tel_data *d, struct rte_tel_data *row, uint32_t n)
+{
+	char key[16];
+	int rc;
+
 	if (row == NULL)
 		return -ENOMEM;
-	return rte_tel_data_add_array_container(d, row, 0);
+	snprintf(key, sizeof(key), "%u", n);
+	rc = rte_tel_data_add_dict_container(d, key, row, 0);
+	if (rc != 0)
+		rte_tel_data_free(row);
+	return rc;
 }
 
 static const char *
@@ -183,13 +202,13 @@ static int
 tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 	  struct rte_tel_data *d)
 {
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	table_start(d);
 	for (uint32_t i = 0; i < tel_dp->n_ports; i++) {
 		struct rte_tel_data *row = row_new();
 
 		if (row != NULL)
 			port_row(row, i);
-		if (row_add(d, row) != 0)
+		if (row_add(d, row, i) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -204,7 +223,7 @@ tel_sgt_map(const char *cmd __rte_unused, const char *params,
 
 	if (page_start(params, &start) != 0)
 		return -EINVAL;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	table_start(d);
 	for (uint32_t i = start; i < cfg->n_bindings && i < start + SGTGW_TEL_PAGE; i++) {
 		const struct config_binding *b = &cfg->bindings[i];
 		char addr[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4];
@@ -218,7 +237,7 @@ tel_sgt_map(const char *cmd __rte_unused, const char *params,
 		rte_tel_data_add_dict_int(row, "sgt", b->sgt);
 		rte_tel_data_add_dict_string(row, "name", sgt_name(b->sgt));
 		rte_tel_data_add_dict_string(row, "source", "CLI");
-		if (row_add(d, row) != 0)
+		if (row_add(d, row, i) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -230,15 +249,15 @@ tel_sgts(const char *cmd __rte_unused, const char *params __rte_unused,
 {
 	const struct policy *p = &tel_dp->cfg->policy;
 
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
-	for (uint32_t i = 0; i < p->n_names && i < RTE_TEL_MAX_ARRAY_ENTRIES; i++) {
+	table_start(d);
+	for (uint32_t i = 0; i < p->n_names && i < RTE_TEL_MAX_DICT_ENTRIES; i++) {
 		struct rte_tel_data *row = row_new();
 
 		if (row == NULL)
 			return -ENOMEM;
 		rte_tel_data_add_dict_int(row, "sgt", p->names[i].value);
 		rte_tel_data_add_dict_string(row, "name", p->names[i].name);
-		if (row_add(d, row) != 0)
+		if (row_add(d, row, i) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -253,7 +272,7 @@ tel_sgacls(const char *cmd __rte_unused, const char *params,
 
 	if (page_start(params, &start) != 0)
 		return -EINVAL;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	table_start(d);
 	for (uint32_t s = 0; s < p->n_sgacls; s++) {
 		for (uint32_t a = 0; a < p->sgacls[s].n_aces; a++, row_no++) {
 			char text[RTE_TEL_MAX_STRING_LEN];
@@ -270,7 +289,7 @@ tel_sgacls(const char *cmd __rte_unused, const char *params,
 			rte_tel_data_add_dict_string(row, "sgacl", p->sgacls[s].name);
 			rte_tel_data_add_dict_int(row, "seq", (int)a + 1);
 			rte_tel_data_add_dict_string(row, "ace", text);
-			if (row_add(d, row) != 0)
+			if (row_add(d, row, row_no) != 0)
 				return -ENOMEM;
 		}
 	}
@@ -306,7 +325,7 @@ tel_permissions(const char *cmd __rte_unused, const char *params,
 
 	if (page_start(params, &start) != 0)
 		return -EINVAL;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	table_start(d);
 	/* Row 0 is the default cell, rows 1.. the configured cells. */
 	for (uint32_t r = start; r <= p->n_cells && r < start + SGTGW_TEL_PAGE; r++) {
 		struct rte_tel_data *row = row_new();
@@ -314,7 +333,7 @@ tel_permissions(const char *cmd __rte_unused, const char *params,
 		if (row == NULL)
 			return -ENOMEM;
 		cell_row(row, p, r == 0 ? &p->default_cell : &p->cells[r - 1], r == 0);
-		if (row_add(d, row) != 0)
+		if (row_add(d, row, r) != 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -329,7 +348,7 @@ tel_counters(const char *cmd __rte_unused, const char *params,
 
 	if (page_start(params, &start) != 0)
 		return -EINVAL;
-	rte_tel_data_start_array(d, RTE_TEL_CONTAINER);
+	table_start(d);
 	for (uint32_t r = start; r < pc->n_cells * 2 && r < start + SGTGW_TEL_PAGE; r++) {
 		const struct policy_compiled_cell *c = &pc->cells[r / 2];
 		struct rte_tel_data *row = row_new();
@@ -347,7 +366,7 @@ tel_counters(const char *cmd __rte_unused, const char *params,
 		rte_tel_data_add_dict_u64(row, "denied_bytes", sum.denied_bytes);
 		rte_tel_data_add_dict_u64(row, "permitted_bytes", sum.permitted_bytes);
 		rte_tel_data_add_dict_u64(row, "monitor_bytes", sum.monitored_bytes);
-		if (row_add(d, row) != 0)
+		if (row_add(d, row, r) != 0)
 			return -ENOMEM;
 	}
 	return 0;
