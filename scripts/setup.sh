@@ -17,7 +17,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential gcc clang meson ninja-build pkg-config
 	dpdk libdpdk-dev dpdk-doc
-	libyaml-dev libcyaml-dev libcmocka-dev libjansson-dev libpcap-dev libssl-dev
+	libyaml-dev libcyaml-dev libcmocka-dev libjansson-dev zlib1g-dev libpcap-dev libssl-dev
 	tshark python3 python3-scapy python3-pytest
 	iproute2 procps
 )
