@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_common.h>
 
 #include "pkt_parse.h"
 
@@ -93,16 +94,18 @@ parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 	return DROP_NONE;
 }
 
+/* seen: bytes from ip that can be read (first segment); len: bytes from ip
+ * to the end of the frame (all segments). */
 static enum drop_reason
-parse_ipv4(const uint8_t *ip, uint32_t avail, struct pkt_meta *m)
+parse_ipv4(const uint8_t *ip, uint32_t seen, uint32_t len, struct pkt_meta *m)
 {
-	if (avail < IPV4_MIN_HDR || (ip[0] >> 4) != 4)
+	if (seen < IPV4_MIN_HDR || (ip[0] >> 4) != 4)
 		return DROP_BAD_IPV4;
 
 	uint32_t ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	uint32_t total = rd16(ip + 2);
 
-	if (ihl < IPV4_MIN_HDR || total < ihl || total > avail)
+	if (ihl < IPV4_MIN_HDR || ihl > seen || total < ihl || total > len)
 		return DROP_BAD_IPV4;
 
 	m->family = PKT_IPV4;
@@ -110,7 +113,7 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, struct pkt_meta *m)
 	m->dst4 = rd32_raw(ip + 16);
 	m->l4.proto = ip[9];
 	m->l4.later_frag = (rd16(ip + 6) & 0x1fff) != 0;
-	return parse_l4(ip + ihl, total - ihl, m);
+	return parse_l4(ip + ihl, RTE_MIN(total, seen) - ihl, m);
 }
 
 static bool
@@ -125,9 +128,9 @@ is_ipv6_ext(uint8_t nh)
 }
 
 static enum drop_reason
-parse_ipv6(const uint8_t *ip, uint32_t avail, struct pkt_meta *m)
+parse_ipv6(const uint8_t *ip, uint32_t seen, uint32_t len, struct pkt_meta *m)
 {
-	if (avail < IPV6_HDR_LEN || (ip[0] >> 4) != 6)
+	if (seen < IPV6_HDR_LEN || (ip[0] >> 4) != 6)
 		return DROP_BAD_IPV6;
 
 	uint32_t end = IPV6_HDR_LEN + rd16(ip + 4);
@@ -136,8 +139,10 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct pkt_meta *m)
 
 	/* A jumbogram (payload length 0, size in a hop-by-hop option) fails
 	 * the extension-header bounds below: it cannot come from Ethernet. */
-	if (end > avail)
+	if (end > len)
 		return DROP_BAD_IPV6;
+	/* Headers are read from the first segment only. */
+	end = RTE_MIN(end, seen);
 
 	m->family = PKT_IPV6;
 	m->src6 = ip + 8;
@@ -170,8 +175,10 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct pkt_meta *m)
 }
 
 enum drop_reason
-pkt_parse(const uint8_t *data, uint32_t len, struct pkt_meta *m)
+pkt_parse_seg(const uint8_t *data, uint32_t seen, uint32_t frame_len,
+	      struct pkt_meta *m)
 {
+	uint32_t len = RTE_MIN(seen, frame_len);
 	uint32_t off = 12;
 	uint16_t type;
 
@@ -202,9 +209,11 @@ pkt_parse(const uint8_t *data, uint32_t len, struct pkt_meta *m)
 	m->l3_off = (uint16_t)(off + 2);
 	switch (type) {
 	case ETHERTYPE_IPV4:
-		return parse_ipv4(data + m->l3_off, len - m->l3_off, m);
+		return parse_ipv4(data + m->l3_off, len - m->l3_off,
+				  frame_len - m->l3_off, m);
 	case ETHERTYPE_IPV6:
-		return parse_ipv6(data + m->l3_off, len - m->l3_off, m);
+		return parse_ipv6(data + m->l3_off, len - m->l3_off,
+				  frame_len - m->l3_off, m);
 	default:
 		m->family = PKT_NON_IP;
 		return DROP_NONE;

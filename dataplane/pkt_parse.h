@@ -37,8 +37,21 @@ struct pkt_meta {
 	struct sgacl_pkt l4;
 };
 
-/* Parse len bytes at data. Returns DROP_NONE or the reason to drop. */
-enum drop_reason pkt_parse(const uint8_t *data, uint32_t len,
-			   struct pkt_meta *meta);
+/*
+ * Parse a frame of frame_len bytes whose first seen bytes are at data (the
+ * first mbuf segment). Headers must lie in those seen bytes; the length
+ * fields are checked against the whole frame, so a jumbo frame spread over
+ * several segments is judged like any other. Returns DROP_NONE or the
+ * reason to drop.
+ */
+enum drop_reason pkt_parse_seg(const uint8_t *data, uint32_t seen,
+			       uint32_t frame_len, struct pkt_meta *meta);
+
+/* A frame held in one buffer. */
+static inline enum drop_reason
+pkt_parse(const uint8_t *data, uint32_t len, struct pkt_meta *meta)
+{
+	return pkt_parse_seg(data, len, len, meta);
+}
 
 #endif

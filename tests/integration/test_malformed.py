@@ -335,10 +335,6 @@ def test_unpaired_port_counts_no_peer(tmp_path):
     assert dp.out["a"] == [] and dp.out["b"] == [] and dp.out["c"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="pkt_parse sees only the first mbuf segment: an "
-                   "IPv4 frame longer than one segment (2048-byte data room) fails the "
-                   "total-length check and counts as bad_ipv4; decide whether jumbo "
-                   "frames are supported")
 def test_frames_longer_than_one_segment(tmp_path):
     """net_pcap hands frames over 2 KiB to the dataplane as multi-segment
     mbufs, as a NIC with scatter/jumbo frames would: they are not malformed."""

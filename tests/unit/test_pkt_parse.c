@@ -917,6 +917,40 @@ test_tag_no_headroom(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* A frame spread over several mbuf segments: headers in the first, length
+ * fields checked against the whole frame (jumbo frames are not malformed). */
+static void
+test_segments(void **state)
+{
+	struct frame f;
+	struct pkt_meta m;
+	uint32_t s;
+
+	(void)state;
+	eth(&f, 0x0800);
+	s = ip4(&f, 6, 0, 0);
+	tcp(&f, 1111, 443, 5);
+	set16(&f, s + 2, 9000);         /* the rest is in later segments */
+	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 9000, &m), DROP_NONE);
+	assert_true(m.l4.has_ports);
+	assert_int_equal(m.l4.dport, 443);
+	/* the IP length still may not exceed the frame */
+	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 8999, &m), DROP_BAD_IPV4);
+	/* nor may the headers leave the first segment */
+	assert_int_equal(pkt_parse_seg(f.b, 14 + 30, 14 + 9000, &m), DROP_BAD_L4);
+	assert_int_equal(pkt_parse_seg(f.b, 14 + 10, 14 + 9000, &m), DROP_BAD_IPV4);
+
+	eth(&f, 0x86DD);
+	s = ip6(&f, 0);
+	ext(&f, 6, 0);                  /* hop-by-hop, then TCP */
+	tcp(&f, 2222, 22, 5);
+	set16(&f, s + 4, 9000);
+	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 40 + 9000, &m), DROP_NONE);
+	assert_int_equal(m.l4.dport, 22);
+	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 40 + 8999, &m), DROP_BAD_IPV6);
+	assert_int_equal(pkt_parse_seg(f.b, 14 + 44, 14 + 40 + 9000, &m), DROP_BAD_IPV6);
+}
+
 int
 main(void)
 {
@@ -934,6 +968,7 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_ipv6_ext_walk),
 		cmocka_unit_test(test_bad_ipv6),
+		cmocka_unit_test(test_segments),
 	};
 	const struct CMUnitTest tag_tests[] = {
 		cmocka_unit_test(test_tag_add),
