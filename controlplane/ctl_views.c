@@ -83,6 +83,51 @@ row_int(struct row *r, const char *key)
 	return 0;
 }
 
+/* sgacl_0, sgacl_1, ...: a permissions row's SGACL names. */
+static bool
+is_sgacl_key(const char *key)
+{
+	return strncmp(key, "sgacl_", 6) == 0 && key[6] != '\0' &&
+	       strspn(key + 6, "0123456789") == strlen(key + 6);
+}
+
+/* The SGACL names of a permissions row, sgacl_0 .. sgacl_<sgacl_count - 1>
+ * (one name each: DPDK cuts a string at 127 characters), as a new array;
+ * NULL with the row failed. A huge count ends at the first missing name. */
+static json_t *
+row_sgacls(struct row *r)
+{
+	long long count = row_int(r, "sgacl_count");
+	json_t *names;
+
+	if (!r->bad && count < 0)
+		row_fail(r, "sgacl_count", "a count");
+	if (r->bad)
+		return NULL;
+	names = json_array();
+	if (names == NULL) {
+		set_err(r->err, r->errlen, "%s: out of memory", r->table);
+		r->bad = true;
+		return NULL;
+	}
+	for (long long i = 0; i < count && !r->bad; i++) {
+		char key[32];
+		const char *name;
+
+		snprintf(key, sizeof(key), "sgacl_%lld", i);
+		name = row_str(r, key);
+		if (!r->bad && json_array_append_new(names, json_string(name)) < 0) {
+			set_err(r->err, r->errlen, "%s: out of memory", r->table);
+			r->bad = true;
+		}
+	}
+	if (r->bad) {
+		json_decref(names);
+		return NULL;
+	}
+	return names;
+}
+
 static bool
 check_array(const json_t *rows, const char *table, char *err, size_t errlen)
 {
@@ -368,22 +413,16 @@ mode_marker(const char *mode)
 	return "";
 }
 
-/* The SGACL names (";"-separated), then the catch-all under the names IOS
- * gives its built-in lists. */
+/* The SGACL names, then the catch-all under the names IOS gives its
+ * built-in lists. */
 static void
-permissions_body(FILE *out, const char *sgacls, const char *catch_all)
+permissions_body(FILE *out, const json_t *sgacls, const char *catch_all)
 {
-	const char *p = sgacls;
+	size_t i;
+	json_t *name;
 
-	while (*p != '\0') {
-		size_t len = strcspn(p, ";");
-
-		if (len > 0)
-			fprintf(out, "        %.*s\n", (int)len, p);
-		p += len;
-		if (*p == ';')
-			p++;
-	}
+	json_array_foreach(sgacls, i, name)
+		fprintf(out, "        %s\n", json_string_value(name));
 	if (strcmp(catch_all, "permit") == 0)
 		fprintf(out, "        Permit IP-00\n");
 	else if (strcmp(catch_all, "deny") == 0)
@@ -405,7 +444,8 @@ permissions_row(FILE *out, const json_t *rows, size_t i, char *err, size_t errle
 	static const char *const catch_alls[] = { "none", "permit", "deny", NULL };
 	static const char *const modes[] = { "enforce", "monitor", "disabled", NULL };
 	char from[96], to[96];
-	const char *sgacls, *catch_all, *mode;
+	const char *catch_all, *mode;
+	json_t *sgacls;
 	long long src, dst;
 	struct row r;
 
@@ -415,14 +455,14 @@ permissions_row(FILE *out, const json_t *rows, size_t i, char *err, size_t errle
 	dst = row_int(&r, "dst");
 	group_label(from, sizeof(from), src, row_str(&r, "src_name"));
 	group_label(to, sizeof(to), dst, row_str(&r, "dst_name"));
-	sgacls = row_str(&r, "sgacls");
 	catch_all = row_str(&r, "catch_all");
 	mode = row_str(&r, "mode");
 	if (!r.bad && !known_word(catch_all, catch_alls))
 		row_fail(&r, "catch_all", "none/permit/deny");
 	if (!r.bad && !known_word(mode, modes))
 		row_fail(&r, "mode", "enforce/monitor/disabled");
-	if (r.bad)
+	sgacls = row_sgacls(&r);
+	if (sgacls == NULL)
 		return -1;
 	if (src == -1 && dst == -1)
 		fprintf(out, "IPv4 Role-based permissions default%s:\n", mode_marker(mode));
@@ -430,6 +470,7 @@ permissions_row(FILE *out, const json_t *rows, size_t i, char *err, size_t errle
 		fprintf(out, "IPv4 Role-based permissions from group %s to group %s%s:\n",
 			from, to, mode_marker(mode));
 	permissions_body(out, sgacls, catch_all);
+	json_decref(sgacls);
 	return 0;
 }
 
@@ -444,6 +485,70 @@ ctl_view_permissions(FILE *out, const json_t *rows, char *err, size_t errlen)
 		if (permissions_row(out, rows, i, err, errlen) < 0)
 			return -1;
 	return 0;
+}
+
+/* Row I for --json: its members in order, "sgacls": [names] where
+ * sgacl_count stood, without the sgacl_N members. */
+static json_t *
+permissions_json_row(const json_t *rows, size_t i, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v, *sgacls, *out;
+	struct row r;
+	int rc = 0;
+
+	if (!row_open(&r, rows, i, "permissions", err, errlen))
+		return NULL;
+	sgacls = row_sgacls(&r);
+	if (sgacls == NULL)
+		return NULL;
+	out = json_object();
+	if (out == NULL) {
+		json_decref(sgacls);
+		oom(err, errlen, "permissions");
+		return NULL;
+	}
+	json_object_foreach((json_t *)r.obj, key, v) {
+		if (is_sgacl_key(key))
+			continue;
+		if (strcmp(key, "sgacl_count") == 0)
+			rc |= json_object_set(out, "sgacls", sgacls);
+		else
+			rc |= json_object_set(out, key, v);
+	}
+	json_decref(sgacls);
+	if (rc != 0) {
+		json_decref(out);
+		oom(err, errlen, "permissions");
+		return NULL;
+	}
+	return out;
+}
+
+json_t *
+ctl_json_permissions(const json_t *rows, char *err, size_t errlen)
+{
+	json_t *out;
+	size_t i;
+
+	if (!check_array(rows, "permissions", err, errlen))
+		return NULL;
+	out = json_array();
+	if (out == NULL) {
+		oom(err, errlen, "permissions");
+		return NULL;
+	}
+	for (i = 0; i < json_array_size(rows); i++) {
+		json_t *row = permissions_json_row(rows, i, err, errlen);
+
+		if (row == NULL || json_array_append_new(out, row) < 0) {
+			if (row != NULL)
+				oom(err, errlen, "permissions");
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
 }
 
 /* ---- rbacl --------------------------------------------------------------- */
@@ -698,6 +803,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	      char *err, size_t errlen)
 {
 	struct num workers, ports, pgen, bgen, bindings, sgts, sgacls, cells;
+	struct num log_suppressed, log_ring_full;
 	const char *version, *non_ip;
 	long long monitor, up;
 	char uptime[64], cells_s[64];
@@ -720,6 +826,8 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	monitor = row_int(&r, "monitor_mode");
 	non_ip = row_str(&r, "non_ip");
 	up = row_int(&r, "uptime_s");
+	log_suppressed = num(row_int(&r, "acl_log_suppressed"));
+	log_ring_full = num(row_int(&r, "acl_log_ring_full"));
 	if (r.bad)
 		return -1;
 	snprintf(uptime, sizeof(uptime), "%lldd %02lld:%02lld:%02lld",
@@ -738,6 +846,8 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	info_line(out, "Policy cells", cells_s);
 	info_line(out, "Monitor mode", monitor ? "on" : "off");
 	info_line(out, "Non-IP frames", non_ip);
+	info_line(out, "ACL log suppressed", log_suppressed.s);
+	info_line(out, "ACL log ring full", log_ring_full.s);
 	return 0;
 }
 

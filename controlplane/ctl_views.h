@@ -26,6 +26,14 @@ int ctl_view_sgt_map(FILE *out, const json_t *rows, char *err, size_t errlen);
 /* /sgtgw/permissions rows: the default cell, then one block per cell. */
 int ctl_view_permissions(FILE *out, const json_t *rows, char *err, size_t errlen);
 
+/*
+ * The --json form of /sgtgw/permissions rows: each row's sgacl_count and
+ * sgacl_0, sgacl_1, ... become one "sgacls" list of names, where
+ * sgacl_count stood. Returns a new array, or NULL with err set (a row
+ * whose names are missing, as the views reject it).
+ */
+json_t *ctl_json_permissions(const json_t *rows, char *err, size_t errlen);
+
 /* /sgtgw/sgacls rows (one per ACE): one block per SGACL. */
 int ctl_view_rbacl(FILE *out, const json_t *rows, char *err, size_t errlen);
 
@@ -36,7 +44,8 @@ int ctl_view_counters(FILE *out, const json_t *rows, char *err, size_t errlen);
 /* /sgtgw/ports rows: traffic per port, then the non-zero drop reasons. */
 int ctl_view_ports(FILE *out, const json_t *rows, char *err, size_t errlen);
 
-/* /sgtgw/info dict; greeting (may be NULL) adds the DPDK version and pid. */
+/* /sgtgw/info dict; greeting (may be NULL) adds the DPDK version and pid.
+ * The ACL log lines count records lost to log_rate and to a full ring. */
 int ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 		  char *err, size_t errlen);
 

@@ -17,10 +17,10 @@
 #define ALIAS_MAX_WORDS 6
 
 typedef int (*table_view)(FILE *out, const json_t *rows, char *err, size_t errlen);
+typedef json_t *(*json_form)(const json_t *rows, char *err, size_t errlen);
 
 enum reply_kind {
-	REPLY_PAGED,       /* a table fetched page by page */
-	REPLY_TABLE,       /* a table in one reply */
+	REPLY_TABLE,       /* a table, fetched page by page */
 	REPLY_DICT,        /* one object */
 };
 
@@ -30,19 +30,21 @@ struct command {
 	const char *telemetry;
 	enum reply_kind kind;
 	table_view view;                      /* NULL: the info view */
+	json_form json;                       /* NULL: --json prints the rows */
 };
 
 static const struct command commands[] = {
 	{ "sgt-map", { "show", "cts", "role-based", "sgt-map", "all", NULL },
-	  "/sgtgw/sgt_map", REPLY_PAGED, ctl_view_sgt_map },
+	  "/sgtgw/sgt_map", REPLY_TABLE, ctl_view_sgt_map, NULL },
 	{ "permissions", { "show", "cts", "role-based", "permissions", NULL },
-	  "/sgtgw/permissions", REPLY_PAGED, ctl_view_permissions },
+	  "/sgtgw/permissions", REPLY_TABLE, ctl_view_permissions,
+	  ctl_json_permissions },
 	{ "rbacl", { "show", "cts", "rbacl", NULL },
-	  "/sgtgw/sgacls", REPLY_PAGED, ctl_view_rbacl },
+	  "/sgtgw/sgacls", REPLY_TABLE, ctl_view_rbacl, NULL },
 	{ "counters", { "show", "cts", "role-based", "counters", NULL },
-	  "/sgtgw/counters", REPLY_PAGED, ctl_view_counters },
-	{ "ports", { NULL }, "/sgtgw/ports", REPLY_TABLE, ctl_view_ports },
-	{ "info", { NULL }, "/sgtgw/info", REPLY_DICT, NULL },
+	  "/sgtgw/counters", REPLY_TABLE, ctl_view_counters, NULL },
+	{ "ports", { NULL }, "/sgtgw/ports", REPLY_TABLE, ctl_view_ports, NULL },
+	{ "info", { NULL }, "/sgtgw/info", REPLY_DICT, NULL, NULL },
 };
 
 struct options {
@@ -77,7 +79,8 @@ usage(FILE *out)
 "               are in --json only. [show cts role-based counters]\n"
 "  ports        per port: link, peer, rx/tx packets and bytes, drops; then the\n"
 "               drop reasons that are not zero (--json has every reason)\n"
-"  info         version, uptime, workers, ports, generations, table sizes\n"
+"  info         version, uptime, workers, ports, generations, table sizes,\n"
+"               ACL log records suppressed by log_rate or lost to a full ring\n"
 "\n"
 "Options:\n"
 "  -p, --file-prefix PREFIX  the dataplane's EAL --file-prefix (default " DEFAULT_FILE_PREFIX ");\n"
@@ -87,7 +90,8 @@ usage(FILE *out)
 "  -s, --socket PATH         connect to this socket instead\n"
 "      --json                print the dataplane's rows as indented JSON, every\n"
 "                            field; a table is one array of rows, its pages\n"
-"                            joined; info is one object\n"
+"                            joined (a cell's SGACL names as one \"sgacls\"\n"
+"                            list); info is one object\n"
 "  -h, --help                print this help\n"
 "  -V, --version             print sgtgwctl's version\n"
 "\n"
@@ -177,6 +181,24 @@ report_unreachable(const struct options *o, const char *path, int cause, const c
 	}
 }
 
+/* The --json text of DOC, through the command's JSON form if it has one. */
+static int
+print_json(FILE *out, const struct command *cmd, const json_t *doc,
+	   char *err, size_t errlen)
+{
+	json_t *shown;
+	int rc;
+
+	if (cmd->json == NULL)
+		return ctl_print_json(out, doc);
+	shown = cmd->json(doc, err, errlen);
+	if (shown == NULL)
+		return -1;
+	rc = ctl_print_json(out, shown);
+	json_decref(shown);
+	return rc;
+}
+
 /* Render into memory first, so a reply that turns out malformed halfway
  * leaves no half table on stdout. */
 static int
@@ -193,7 +215,7 @@ render(const struct options *o, const json_t *doc, const json_t *greeting)
 		return -1;
 	}
 	if (o->json)
-		rc = ctl_print_json(mem, doc);
+		rc = print_json(mem, o->cmd, doc, err, sizeof(err));
 	else if (o->cmd->view != NULL)
 		rc = o->cmd->view(mem, doc, err, sizeof(err));
 	else
@@ -232,17 +254,10 @@ run(const struct options *o)
 		report_unreachable(o, path, errno, err);
 		return -1;
 	}
-	switch (o->cmd->kind) {
-	case REPLY_PAGED:
+	if (o->cmd->kind == REPLY_TABLE)
 		doc = tel_fetch_table(c, o->cmd->telemetry, err, sizeof(err));
-		break;
-	case REPLY_TABLE:
-		doc = tel_fetch_rows(c, o->cmd->telemetry, err, sizeof(err));
-		break;
-	default:
+	else
 		doc = tel_command(c, o->cmd->telemetry, err, sizeof(err));
-		break;
-	}
 	if (doc == NULL) {
 		fprintf(stderr, "sgtgwctl: %s\n", err);
 		tel_close(c);

@@ -11,8 +11,8 @@
 
 #include "telemetry_client.h"
 
-/* A server that ignores the start parameter would page forever; no real
- * table comes near this many pages (50 million rows). */
+/* Pages are never empty before the end, so paging always ends; this caps
+ * a server that serves rows without end. No real table comes near it. */
 #define TEL_MAX_PAGES 1000000u
 
 struct tel_client {
@@ -265,11 +265,34 @@ row_number(const char *key, unsigned long long *n)
 	return (*end != '\0' || errno != 0) ? -1 : 0;
 }
 
+/* The N rows of a page starting at row START, sorted, must be numbered
+ * START, START + 1, ...: the one place where a lost row shows. */
+static int
+check_numbers(const struct keyed_row *kr, size_t n, size_t start, const char *cmd,
+	      char *err, size_t errlen)
+{
+	size_t i;
+
+	if (n > 0 && kr[0].n < start) {
+		set_err(err, errlen, "%s: row %llu comes before the start row (dataplane "
+			"ignores the start row?)", cmd, kr[0].n);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (kr[i].n != start + i) {
+			set_err(err, errlen, "%s: row %zu missing from the reply", cmd, start + i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The members of OBJ, each a row keyed by its number, into ROWS in
  * numeric order: DPDK writes them in order, but only the numbers are
  * documented, and "10" sorts before "9" as text. */
 static int
-object_rows(json_t *obj, json_t *rows, const char *cmd, char *err, size_t errlen)
+object_rows(json_t *obj, size_t start, json_t *rows, const char *cmd,
+	    char *err, size_t errlen)
 {
 	struct keyed_row *kr = calloc(json_object_size(obj) + 1, sizeof(*kr));
 	size_t n = 0, i;
@@ -290,6 +313,8 @@ object_rows(json_t *obj, json_t *rows, const char *cmd, char *err, size_t errlen
 		kr[n++].row = row;
 	}
 	qsort(kr, n, sizeof(*kr), cmp_keyed_row);
+	if (rc == 0)
+		rc = check_numbers(kr, n, start, cmd, err, errlen);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (json_array_append(rows, kr[i].row) < 0) {
 			set_err(err, errlen, "%s: out of memory", cmd);
@@ -300,9 +325,9 @@ object_rows(json_t *obj, json_t *rows, const char *cmd, char *err, size_t errlen
 	return rc;
 }
 
-/* VALUE as a new array of rows (see the header), or NULL. */
+/* VALUE, a page starting at row START, as a new array of rows, or NULL. */
 static json_t *
-as_rows(json_t *value, const char *cmd, char *err, size_t errlen)
+as_rows(json_t *value, size_t start, const char *cmd, char *err, size_t errlen)
 {
 	json_t *rows;
 
@@ -317,32 +342,21 @@ as_rows(json_t *value, const char *cmd, char *err, size_t errlen)
 		set_err(err, errlen, "%s: out of memory", cmd);
 		return NULL;
 	}
-	if (object_rows(value, rows, cmd, err, errlen) < 0) {
+	if (object_rows(value, start, rows, cmd, err, errlen) < 0) {
 		json_decref(rows);
 		return NULL;
 	}
 	return rows;
 }
 
-json_t *
-tel_fetch_rows(struct tel_client *c, const char *cmd, char *err, size_t errlen)
-{
-	json_t *value = tel_command(c, cmd, err, errlen), *rows;
-
-	if (value == NULL)
-		return NULL;
-	rows = as_rows(value, cmd, err, errlen);
-	json_decref(value);
-	return rows;
-}
-
-/* One page appended to ROWS; returns its row count, or -1. */
+/* The page of CMD starting at row START, appended to ROWS; returns its
+ * row count (0: the table's end), or -1. */
 static long
 fetch_page(struct tel_client *c, const char *cmd, size_t start, json_t *rows,
 	   json_t **prev, char *err, size_t errlen)
 {
 	char page_cmd[256];
-	json_t *page;
+	json_t *value, *page;
 	size_t n;
 	int len;
 
@@ -351,12 +365,16 @@ fetch_page(struct tel_client *c, const char *cmd, size_t start, json_t *rows,
 		set_err(err, errlen, "%s: command too long", cmd);
 		return -1;
 	}
-	page = tel_fetch_rows(c, page_cmd, err, errlen);
+	value = tel_command(c, page_cmd, err, errlen);
+	if (value == NULL)
+		return -1;
+	page = as_rows(value, start, page_cmd, err, errlen);
+	json_decref(value);
 	if (page == NULL)
 		return -1;
 	n = json_array_size(page);
-	/* A full page identical to the one before means the start parameter
-	 * was ignored: stop instead of looping. */
+	/* An array page carries no row numbers: the same rows as the page
+	 * before mean the start parameter was ignored. */
 	if (n > 0 && *prev != NULL && json_equal(page, *prev)) {
 		set_err(err, errlen, "%s: same page as before (dataplane ignores "
 			"the start row?)", page_cmd);
@@ -375,24 +393,25 @@ tel_fetch_table(struct tel_client *c, const char *cmd, char *err, size_t errlen)
 	json_t *rows = json_array(), *prev = NULL;
 	size_t start = 0;
 	unsigned int pages;
-	long n = TEL_PAGE_ROWS;
+	long n = 1;
 
 	if (rows == NULL) {
 		set_err(err, errlen, "%s: out of memory", cmd);
 		return NULL;
 	}
-	for (pages = 0; n >= TEL_PAGE_ROWS && pages < TEL_MAX_PAGES; pages++) {
+	/* Each page but the last brings at least one row, so START grows and
+	 * the loop ends; the page cap only bounds a table without end. */
+	for (pages = 0; n > 0 && pages < TEL_MAX_PAGES; pages++) {
 		n = fetch_page(c, cmd, start, rows, &prev, err, errlen);
-		if (n < 0)
-			break;
-		start += (size_t)n;
+		if (n > 0)
+			start += (size_t)n;
 	}
 	json_decref(prev);
 	if (n < 0) {
 		json_decref(rows);
 		return NULL;
 	}
-	if (n >= TEL_PAGE_ROWS) {
+	if (n > 0) {
 		set_err(err, errlen, "%s: more than %u pages", cmd, TEL_MAX_PAGES);
 		json_decref(rows);
 		return NULL;

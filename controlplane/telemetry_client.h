@@ -2,8 +2,9 @@
 /*
  * A client for the DPDK telemetry v2 socket that sgtgw-dataplane serves
  * (docs/telemetry.md): connect, read the greeting, send one command at a
- * time and get its value back as a jansson tree. Paged tables are fetched
- * whole. Every failure leaves a one-line message in the caller's buffer.
+ * time and get its value back as a jansson tree. Tables, which the
+ * dataplane pages, are fetched whole. Every failure leaves a one-line
+ * message in the caller's buffer.
  */
 #ifndef SGTGW_TELEMETRY_CLIENT_H
 #define SGTGW_TELEMETRY_CLIENT_H
@@ -12,8 +13,6 @@
 
 #include <jansson.h>
 
-/* Rows per page of a paged command; a shorter page is the last one. */
-#define TEL_PAGE_ROWS 50
 /* Replies are at most 16 KiB today; the margin keeps a bigger build of
  * DPDK (max_output_len raised) readable. */
 #define TEL_REPLY_MAX (64 * 1024)
@@ -50,18 +49,18 @@ const json_t *tel_greeting(const struct tel_client *c);
 json_t *tel_command(struct tel_client *c, const char *cmd, char *err, size_t errlen);
 
 /*
- * Tables come as an object of rows keyed by row number ({"0": {...},
- * "1": {...}}, docs/telemetry.md): DPDK 22.11 cannot put a dict inside an
- * array, only inside a dict. An array of rows is taken as well. Either way
- * the caller gets an array of rows in row-number order.
- */
-
-/* An unpaged table: CMD once. Returns a new array of rows, or NULL. */
-json_t *tel_fetch_rows(struct tel_client *c, const char *cmd, char *err, size_t errlen);
-
-/*
- * A paged table: CMD,0 then CMD,50 ... until a page has fewer than
- * TEL_PAGE_ROWS rows. Returns a new array with every row, or NULL.
+ * A table: CMD,0, then CMD,N where N follows the last row received, until
+ * a page is empty (docs/telemetry.md). A page holds as many rows as fit in
+ * one reply, so its length says nothing about the end.
+ *
+ * A page is an object of rows keyed by row number ({"57": {...}, "58":
+ * {...}}): DPDK 22.11 cannot put a dict inside an array, only inside a
+ * dict. Its rows must be numbered from the page's start on without a gap:
+ * a gap is a row lost from a reply, a row before the start a dataplane
+ * that ignores the parameter (which would page forever); both are errors.
+ * An array of rows is taken as well, numbered from the start; the same
+ * page twice in a row then marks a server ignoring the start. Returns a
+ * new array with every row in row-number order, or NULL.
  */
 json_t *tel_fetch_table(struct tel_client *c, const char *cmd, char *err, size_t errlen);
 

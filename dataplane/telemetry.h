@@ -8,7 +8,14 @@
 
 #include "dataplane.h"
 
-#define SGTGW_TEL_PAGE 50
+/*
+ * Every table command is paged by size: a page holds rows while an upper
+ * bound of its JSON stays within this many bytes, and at least one row.
+ * DPDK 22.11 builds a reply in 16 KiB and silently drops the dict entries
+ * that do not fit; 12 KiB keeps 4 KiB between our bound and that buffer
+ * for what the bound does not model (the reply's own wrapping takes 23).
+ */
+#define SGTGW_TEL_PAGE_BYTES (12 * 1024)
 
 /* Register every command; -1 (logged) if DPDK refuses one. */
 int telemetry_init(struct dataplane *dp);

@@ -32,7 +32,9 @@ from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
 from scapy.packet import Packet, bind_layers
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = 50                 # SGTGW_TEL_PAGE
+PAGE_BYTES = 12 * 1024    # SGTGW_TEL_PAGE_BYTES: bound of a page's JSON
+REPLY_MAX = 16 * 1024     # DPDK 22.11's reply buffer, NUL included
+MAX_PAGES = 100000        # a server ignoring the start would page forever
 START_TIMEOUT = 15.0      # seconds until telemetry answers
 DONE_TIMEOUT = 10.0       # seconds until every frame is accounted for
 STOP_TIMEOUT = 10.0       # seconds from SIGTERM to exit
@@ -155,25 +157,41 @@ class Telemetry:
         self.sock.close()
 
     def cmd(self, command):
-        """One command; returns the value under its key (None: unknown)."""
+        """One command; returns the value under its key (None: unknown).
+        The reply's size in bytes is left in self.last_len."""
         self.sock.send(command.encode())
         raw = self.sock.recv(65536)
+        self.last_len = len(raw)
         reply = json.loads(raw)
         return reply[command.split(",", 1)[0]]
 
     def table(self, command):
-        """The rows of a table reply, in order."""
+        """The rows of one table reply (one page), in order."""
         return table_rows(self.cmd(command), command)
 
-    def paged(self, command):
-        """Every row of a paged table: pages of PAGE rows until a short one."""
-        rows, start = [], 0
-        while True:
-            page = self.table(f"{command},{start}")
-            rows += page
-            if len(page) < PAGE:
+    def page(self, command, start):
+        """The rows of the page of `command` from row `start`, checked to be
+        numbered start, start + 1, ... (a gap: a row lost from the reply)."""
+        value = self.cmd(f"{command},{start}")
+        assert isinstance(value, dict), f"{command},{start}: not a table: {value!r}"
+        keys = [int(k) if k.isdigit() else k for k in value]
+        assert keys == list(range(start, start + len(keys))), \
+            f"{command},{start}: row numbers {keys}"
+        return list(value.values())
+
+    def paged(self, command, pages=None):
+        """Every row of a table (docs/telemetry.md): pages from row 0, each
+        next one from the row after the last, until an empty page. If
+        `pages` is a list, (start, rows, reply bytes) of each is added."""
+        rows = []
+        for _ in range(MAX_PAGES):
+            page = self.page(command, len(rows))
+            if pages is not None:
+                pages.append((len(rows), len(page), self.last_len))
+            if not page:
                 return rows
-            start += PAGE
+            rows += page
+        raise AssertionError(f"{command}: more than {MAX_PAGES} pages")
 
 
 # ---- the dataplane under test --------------------------------------------------
@@ -374,7 +392,7 @@ class Dataplane:
         return self.tel.cmd("/sgtgw/info")
 
     def port_rows(self):
-        return {row["port"]: row for row in self.tel.table("/sgtgw/ports")}
+        return {row["port"]: row for row in self.tel.paged("/sgtgw/ports")}
 
     def counters(self):
         """{(src, dst, af): row} of /sgtgw/counters; src/dst -1 for '* *'."""

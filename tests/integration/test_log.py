@@ -100,12 +100,18 @@ def test_log_rate_limit(tmp_path):
         dp.wait_done()
         elapsed = time.monotonic() - t0
         assert dp.port_rows()["a"]["drop_policy"] == n
+        # A hit's log decision precedes its drop count: every hit is in.
+        info = dp.info()
     assert dp.rc == 0
     lines = [parse_sgaclhit(line) for line in sgaclhit_lines(dp.log())]
     assert rate <= len(lines) <= rate + int(rate * elapsed) + 1, len(lines)
     # The bucket was full: the first hits are the ones logged.
     assert [line["src-port"] for line in lines[:rate]] == \
         [str(50000 + i) for i in range(rate)]
+    # Every hit is either written or counted as suppressed (the ring of
+    # 300 hits' few records never fills).
+    assert info["acl_log_ring_full"] == 0
+    assert info["acl_log_suppressed"] == n - len(lines)
 
 
 def test_log_rate_zero_logs_nothing(tmp_path):

@@ -87,6 +87,17 @@ def permission_blocks(text):
     return blocks
 
 
+def json_form(row):
+    """A /sgtgw/permissions row as sgtgwctl --json shows it."""
+    out = {}
+    for k, v in row.items():
+        if k == "sgacl_count":
+            out["sgacls"] = [row[f"sgacl_{i}"] for i in range(v)]
+        elif not (k.startswith("sgacl_") and k[6:].isdigit()):
+            out[k] = v
+    return out
+
+
 def test_permissions(live):
     dp, cfg = live
     blocks = permission_blocks(ctl(dp, "permissions").stdout)
@@ -102,7 +113,13 @@ def test_permissions(live):
                 f"to group {d}{':' + dn if dn else ''}{mark}:")
         want.append([head, c.get("sgacls", []) + catch[c.get("catch_all", "none")]])
     assert blocks == want
-    assert ctl_json(dp, "permissions") == dp.tel.paged("/sgtgw/permissions")
+    # --json: the sgacl_N members as one "sgacls" list where sgacl_count is.
+    got = ctl_json(dp, "permissions")
+    tel = dp.tel.paged("/sgtgw/permissions")
+    assert got == [json_form(r) for r in tel]
+    assert [list(r) for r in got] == [list(json_form(r)) for r in tel]
+    assert got[0]["sgacls"] == default["sgacls"]
+    assert [r["sgacls"] for r in got[1:]] == [c.get("sgacls", []) for c in cfg["policy"]["cells"]]
 
 
 def test_rbacl(live):
@@ -183,7 +200,7 @@ def test_ports(live):
     want = [[n, k[5:], str(v)] for n, r in rows.items() for k, v in r.items()
             if k.startswith("drop_") and k != "drop_total" and v]
     assert [line.split() for line in reasons[2:] if line.strip()] == want
-    assert ctl_json(dp, "ports") == dp.tel.table("/sgtgw/ports")
+    assert ctl_json(dp, "ports") == dp.tel.paged("/sgtgw/ports")
 
 
 def test_info(live):
@@ -192,11 +209,13 @@ def test_info(live):
     j = ctl_json(dp, "info")
     assert {k: v for k, v in j.items() if k != "uptime_s"} == \
         {k: v for k, v in info.items() if k != "uptime_s"}
+    assert (j["acl_log_suppressed"], j["acl_log_ring_full"]) == (0, 0)
     assert (j["ports"], j["bindings"], j["sgts"], j["sgacls"]) == \
         (2, len(BINDINGS), len(SGTS), len(SGACLS))
     text = ctl(dp, "info").stdout
     assert text.startswith(f"sgtgw-dataplane {info['version']} (DPDK ")
     assert f"pid {dp.proc.pid})" in text.splitlines()[0]
+    assert "  ACL log suppressed  : 0" in text.splitlines()
 
 
 @pytest.mark.parametrize("short,alias", [
@@ -214,7 +233,7 @@ def test_socket_option_and_wrong_prefix(live):
     dp, _ = live
     res = subprocess.run([SGTGWCTL, "-s", telemetry_path(dp.prefix), "--json", "ports"],
                          capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0 and json.loads(res.stdout) == dp.tel.table("/sgtgw/ports")
+    assert res.returncode == 0 and json.loads(res.stdout) == dp.tel.paged("/sgtgw/ports")
     res = subprocess.run([SGTGWCTL, "-p", dp.prefix + "_nope", "ports"],
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 1

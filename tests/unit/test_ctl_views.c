@@ -136,14 +136,15 @@ permissions_cells_and_markers(void **state)
 {
 	(void)state;
 	expect_text(ctl_view_permissions,
-		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"\", \"dst_name\": \"\", \"sgacls\": \"\","
+		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"*\", \"dst_name\": \"*\", \"sgacl_count\": 0,"
 		"  \"catch_all\": \"permit\", \"mode\": \"enforce\"},"
 		" {\"src\": 4, \"dst\": 10, \"src_name\": \"Employees\", \"dst_name\": \"Web_Servers\","
-		"  \"sgacls\": \"Allow_Web;Allow_SSH\", \"catch_all\": \"deny\", \"mode\": \"enforce\"},"
+		"  \"sgacl_count\": 2, \"catch_all\": \"deny\", \"mode\": \"enforce\","
+		"  \"sgacl_0\": \"Allow_Web\", \"sgacl_1\": \"Allow_SSH\"},"
 		" {\"src\": 6, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"Web_Servers\","
-		"  \"sgacls\": \"Deny_All\", \"catch_all\": \"none\", \"mode\": \"monitor\"},"
+		"  \"sgacl_count\": 1, \"catch_all\": \"none\", \"mode\": \"monitor\", \"sgacl_0\": \"Deny_All\"},"
 		" {\"src\": 7, \"dst\": 4, \"src_name\": \"Guests\", \"dst_name\": \"Employees\","
-		"  \"sgacls\": \"\", \"catch_all\": \"deny\", \"mode\": \"disabled\"}]",
+		"  \"sgacl_count\": 0, \"catch_all\": \"deny\", \"mode\": \"disabled\"}]",
 		"IPv4 Role-based permissions default:\n"
 		"        Permit IP-00\n"
 		"IPv4 Role-based permissions from group 4:Employees to group 10:Web_Servers:\n"
@@ -156,13 +157,38 @@ permissions_cells_and_markers(void **state)
 		"        Deny IP-00\n");
 }
 
+/* Twelve names of 63 characters: far beyond one 127-character string. */
+static void
+permissions_many_long_names(void **state)
+{
+	char json[4096], want[4096], name[64];
+	size_t jl, wl;
+
+	(void)state;
+	jl = (size_t)snprintf(json, sizeof(json), "[{\"src\": 4, \"dst\": 10, \"src_name\": \"\","
+			      " \"dst_name\": \"\", \"sgacl_count\": 12, \"catch_all\": \"none\","
+			      " \"mode\": \"enforce\"");
+	wl = (size_t)snprintf(want, sizeof(want),
+			      "IPv4 Role-based permissions from group 4 to group 10:\n");
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "S%02d_%059d", i, i);
+		jl += (size_t)snprintf(json + jl, sizeof(json) - jl, ", \"sgacl_%d\": \"%s\"",
+				       i, name);
+		wl += (size_t)snprintf(want + wl, sizeof(want) - wl, "        %s\n", name);
+	}
+	snprintf(json + jl, sizeof(json) - jl, "}]");
+	assert_int_equal(strlen(name), 63);
+	expect_text(ctl_view_permissions, json, want);
+}
+
 static void
 permissions_monitored_default(void **state)
 {
 	(void)state;
 	expect_text(ctl_view_permissions,
-		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"\", \"dst_name\": \"\","
-		"  \"sgacls\": \"Log_All\", \"catch_all\": \"deny\", \"mode\": \"monitor\"}]",
+		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"*\", \"dst_name\": \"*\","
+		"  \"sgacl_count\": 1, \"catch_all\": \"deny\", \"mode\": \"monitor\","
+		"  \"sgacl_0\": \"Log_All\"}]",
 		"IPv4 Role-based permissions default (monitored):\n"
 		"        Log_All\n"
 		"        Deny IP-00\n");
@@ -173,13 +199,99 @@ permissions_rejects_unknown_words(void **state)
 {
 	(void)state;
 	expect_error(ctl_view_permissions,
-		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacls\": \"\","
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": 0,"
 		"  \"catch_all\": \"permit\", \"mode\": \"observe\"}]",
 		"'mode' missing or not enforce/monitor/disabled");
 	expect_error(ctl_view_permissions,
-		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacls\": \"\","
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": 0,"
 		"  \"catch_all\": \"maybe\", \"mode\": \"enforce\"}]",
 		"'catch_all' missing or not none/permit/deny");
+}
+
+/* A name the count promises but the row lacks (a row cut short) is an
+ * error, not a shorter list; so is the old joined "sgacls" string. */
+static void
+permissions_rejects_missing_names(void **state)
+{
+	(void)state;
+	expect_error(ctl_view_permissions,
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": 3,"
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\", \"sgacl_0\": \"A\", \"sgacl_2\": \"C\"}]",
+		"permissions: row 0: 'sgacl_1' missing or not a string");
+	expect_error(ctl_view_permissions,
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": 4000000000,"
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\", \"sgacl_0\": \"A\"}]",
+		"'sgacl_1' missing or not a string");
+	expect_error(ctl_view_permissions,
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": -1,"
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\"}]",
+		"'sgacl_count' missing or not a count");
+	expect_error(ctl_view_permissions,
+		"[{\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacls\": \"A;B\","
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\"}]",
+		"'sgacl_count' missing or not an integer");
+}
+
+static char *
+json_text(const json_t *doc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(ctl_print_json(mem, doc), 0);
+	assert_int_equal(fclose(mem), 0);
+	return text;
+}
+
+/* --json: the names become one list where sgacl_count stood; the other
+ * members keep their order. */
+static void
+permissions_json_lists_names(void **state)
+{
+	char err[CTL_ERR_MAX] = "";
+	json_t *rows = parse(
+		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"*\", \"dst_name\": \"*\", \"sgacl_count\": 0,"
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\"},"
+		" {\"src\": 4, \"dst\": 10, \"src_name\": \"Employees\", \"dst_name\": \"Web\","
+		"  \"sgacl_count\": 2, \"catch_all\": \"deny\", \"mode\": \"monitor\","
+		"  \"sgacl_0\": \"Allow_Web\", \"sgacl_1\": \"Allow_SSH\"}]");
+	json_t *doc;
+	char *text;
+
+	(void)state;
+	doc = ctl_json_permissions(rows, err, sizeof(err));
+	if (doc == NULL)
+		fail_msg("ctl_json_permissions: %s", err);
+	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(text,
+		"[{\"src\":-1,\"dst\":-1,\"src_name\":\"*\",\"dst_name\":\"*\",\"sgacls\":[],"
+		"\"catch_all\":\"permit\",\"mode\":\"enforce\"},"
+		"{\"src\":4,\"dst\":10,\"src_name\":\"Employees\",\"dst_name\":\"Web\","
+		"\"sgacls\":[\"Allow_Web\",\"Allow_SSH\"],\"catch_all\":\"deny\",\"mode\":\"monitor\"}]");
+	free(text);
+	text = json_text(doc);
+	assert_non_null(strstr(text, "    \"sgacls\": [\n      \"Allow_Web\",\n      \"Allow_SSH\"\n    ],\n"));
+	free(text);
+	json_decref(doc);
+	json_decref(rows);
+}
+
+static void
+permissions_json_rejects_missing_names(void **state)
+{
+	char err[CTL_ERR_MAX] = "";
+	json_t *rows = parse(
+		"[{\"src\": -1, \"dst\": -1, \"src_name\": \"*\", \"dst_name\": \"*\", \"sgacl_count\": 0,"
+		"  \"catch_all\": \"permit\", \"mode\": \"enforce\"},"
+		" {\"src\": 4, \"dst\": 10, \"src_name\": \"\", \"dst_name\": \"\", \"sgacl_count\": 2,"
+		"  \"catch_all\": \"deny\", \"mode\": \"enforce\", \"sgacl_0\": \"A\"}]");
+
+	(void)state;
+	assert_null(ctl_json_permissions(rows, err, sizeof(err)));
+	assert_string_equal(err, "permissions: row 1: 'sgacl_1' missing or not a string");
+	json_decref(rows);
 }
 
 /* ---- rbacl --------------------------------------------------------------- */
@@ -309,7 +421,8 @@ ports_reject_non_integer_reason(void **state)
 static const char info_json[] =
 	"{\"version\": \"0.1.0\", \"workers\": 2, \"ports\": 2, \"policy_generation\": 5,"
 	" \"bindings_generation\": 12, \"bindings\": 100, \"sgts\": 4, \"sgacls\": 3,"
-	" \"cells\": 5, \"monitor_mode\": 1, \"non_ip\": \"forward\", \"uptime_s\": 93784}";
+	" \"cells\": 5, \"monitor_mode\": 1, \"non_ip\": \"forward\", \"uptime_s\": 93784,"
+	" \"acl_log_suppressed\": 295, \"acl_log_ring_full\": 3}";
 
 static const char info_body[] =
 	"  Uptime              : 1d 02:03:04\n"
@@ -322,7 +435,9 @@ static const char info_body[] =
 	"  SGACLs              : 3\n"
 	"  Policy cells        : 5 (default included)\n"
 	"  Monitor mode        : on\n"
-	"  Non-IP frames       : forward\n";
+	"  Non-IP frames       : forward\n"
+	"  ACL log suppressed  : 295\n"
+	"  ACL log ring full   : 3\n";
 
 static char *
 render_info(const char *info_text, const char *greeting_text, int *rc, char *err)
@@ -375,6 +490,16 @@ info_rejects_missing_field(void **state)
 	assert_int_equal(rc, -1);
 	assert_string_equal(err, "info: 'ports' missing or not an integer");
 	free(text);
+
+	/* A dataplane from before the ACL log counters. */
+	text = render_info("{\"version\": \"0.1.0\", \"workers\": 2, \"ports\": 2,"
+			   " \"policy_generation\": 5, \"bindings_generation\": 12, \"bindings\": 100,"
+			   " \"sgts\": 4, \"sgacls\": 3, \"cells\": 5, \"monitor_mode\": 1,"
+			   " \"non_ip\": \"forward\", \"uptime_s\": 1, \"acl_log_suppressed\": 0}",
+			   NULL, &rc, err);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "info: 'acl_log_ring_full' missing or not an integer");
+	free(text);
 }
 
 /* ---- --json -------------------------------------------------------------- */
@@ -412,8 +537,12 @@ main(void)
 		cmocka_unit_test(sgt_map_empty),
 		cmocka_unit_test(sgt_map_rejects_bad_rows),
 		cmocka_unit_test(permissions_cells_and_markers),
+		cmocka_unit_test(permissions_many_long_names),
 		cmocka_unit_test(permissions_monitored_default),
 		cmocka_unit_test(permissions_rejects_unknown_words),
+		cmocka_unit_test(permissions_rejects_missing_names),
+		cmocka_unit_test(permissions_json_lists_names),
+		cmocka_unit_test(permissions_json_rejects_missing_names),
 		cmocka_unit_test(rbacl_groups_aces_by_name),
 		cmocka_unit_test(rbacl_rejects_missing_ace),
 		cmocka_unit_test(counters_split_by_family),
