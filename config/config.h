@@ -46,6 +46,21 @@ struct config_binding {
 	sgt_t sgt;
 };
 
+enum config_no_cache {
+	CONFIG_NO_CACHE_FAIL_CLOSED = 0,  /* deny ip until the first resync */
+	CONFIG_NO_CACHE_FAIL_OPEN,        /* permit ip until the first resync */
+};
+
+/* The controlplane: section (docs/sync.md). Absent: the dataplane runs
+ * standalone on the file's own policy and bindings. */
+struct config_controlplane {
+	bool enabled;          /* the section is present: managed mode */
+	char *socket;          /* dataplane control socket */
+	char *admin_socket;    /* controlplane socket for sgtgwctl */
+	char *cache;           /* dataplane cache file */
+	uint8_t no_cache;      /* enum config_no_cache */
+};
+
 struct config {
 	char *path;
 	uint32_t workers;      /* worker lcores */
@@ -57,6 +72,7 @@ struct config {
 	uint32_t n_bindings;
 	struct config_binding *bindings;
 	struct policy policy;
+	struct config_controlplane controlplane;
 };
 
 /* Load and validate. On error returns NULL and writes
