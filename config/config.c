@@ -34,6 +34,11 @@
 #define DEF_MBUFS 16384u
 #define DEF_LOG_RATE 10u
 
+/* docs/sync.md: where the two processes meet by default. */
+#define DEF_CP_SOCKET "/run/sgtgw/dataplane.sock"
+#define DEF_CP_ADMIN_SOCKET "/run/sgtgw/controlplane.sock"
+#define DEF_CP_CACHE "/var/lib/sgtgw/dataplane.cache"
+
 struct range {
 	const char *key;
 	uint32_t min, max, def;
@@ -499,6 +504,75 @@ build_dataplane(struct load *ld)
 	    take_range(ld, d->log_rate, &log_rate_range, &cfg->log_rate) < 0)
 		return -1;
 	return 0;
+}
+
+/* ---- controlplane ------------------------------------------------------ */
+
+/* A path as written, or the default; no control characters (it ends up in
+ * log lines and error messages). */
+static int
+take_path(struct load *ld, const char *written, const char *def,
+	  const char *field, char **out)
+{
+	char key[CFG_KEY_MAX];
+	const char *v = written ? written : def;
+
+	for (const char *c = v; *c; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return bad(ld, keyf(key, "controlplane.%s", field),
+				   "a path cannot hold control characters");
+	}
+	*out = strdup(v);
+	return *out ? 0 : oom(ld);
+}
+
+/* Two of the files on one path would clobber each other. The error names
+ * the later key that was written (a default is nowhere in the file). */
+static int
+distinct_paths(struct load *ld)
+{
+	const struct cfg_raw_controlplane *r = ld->raw->controlplane;
+	const struct config_controlplane *cp = &ld->cfg->controlplane;
+	const struct { const char *field, *path; bool written; } f[] = {
+		{ "socket", cp->socket, r->socket != NULL },
+		{ "admin_socket", cp->admin_socket, r->admin_socket != NULL },
+		{ "cache", cp->cache, r->cache != NULL },
+	};
+	size_t n = sizeof(f) / sizeof(f[0]);
+	char key[CFG_KEY_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			size_t blame = f[j].written ? j : i, other = i + j - blame;
+
+			if (strcmp(f[i].path, f[j].path) != 0)
+				continue;
+			return bad(ld, keyf(key, "controlplane.%s", f[blame].field),
+				   "'%s' is also the path of controlplane.%s%s: "
+				   "each needs its own", f[blame].path,
+				   f[other].field, f[other].written ? "" :
+				   " (its default)");
+		}
+	}
+	return 0;
+}
+
+static int
+build_controlplane(struct load *ld)
+{
+	const struct cfg_raw_controlplane *r = ld->raw->controlplane;
+	struct config_controlplane *cp = &ld->cfg->controlplane;
+
+	if (!r)
+		return 0;   /* standalone */
+	cp->enabled = true;
+	cp->no_cache = (uint8_t)r->no_cache;
+	if (take_path(ld, r->socket, DEF_CP_SOCKET, "socket", &cp->socket) < 0 ||
+	    take_path(ld, r->admin_socket, DEF_CP_ADMIN_SOCKET, "admin_socket",
+		      &cp->admin_socket) < 0 ||
+	    take_path(ld, r->cache, DEF_CP_CACHE, "cache", &cp->cache) < 0)
+		return -1;
+	return distinct_paths(ld);
 }
 
 /* ---- SGT names --------------------------------------------------------- */
@@ -1093,7 +1167,8 @@ build(struct load *ld)
 	ld->cfg->path = strdup(ld->path);
 	if (!ld->cfg->path)
 		return oom(ld);
-	if (build_dataplane(ld) < 0 || build_sgt_names(ld) < 0 ||
+	if (build_dataplane(ld) < 0 || build_controlplane(ld) < 0 ||
+	    build_sgt_names(ld) < 0 ||
 	    build_sgacls(ld) < 0 || build_ports(ld) < 0 ||
 	    build_pairs(ld) < 0 || build_policy(ld) < 0 ||
 	    build_bindings(ld) < 0 || check_compiles(ld) < 0)
@@ -1138,6 +1213,9 @@ config_free(struct config *cfg)
 		free(cfg->ports[i].device);
 	free(cfg->ports);
 	free(cfg->bindings);
+	free(cfg->controlplane.socket);
+	free(cfg->controlplane.admin_socket);
+	free(cfg->controlplane.cache);
 	policy_model_free(&cfg->policy);
 	free(cfg->path);
 	free(cfg);

@@ -22,6 +22,11 @@ static const cyaml_strval_t non_ip_strings[] = {
 	{ "drop", CONFIG_NON_IP_DROP },
 };
 
+static const cyaml_strval_t no_cache_strings[] = {
+	{ "fail_closed", CONFIG_NO_CACHE_FAIL_CLOSED },
+	{ "fail_open", CONFIG_NO_CACHE_FAIL_OPEN },
+};
+
 static const cyaml_strval_t trust_strings[] = {
 	{ "untrusted", CFG_UNTRUSTED },
 	{ "trusted", CFG_TRUSTED },
@@ -59,6 +64,25 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 		 non_ip, non_ip_strings),
 	CYAML_FIELD_UINT_PTR("log_rate", CYAML_FLAG_OPTIONAL,
 			     struct cfg_raw_dataplane, log_rate),
+	CYAML_FIELD_END
+};
+
+/* A Unix socket's path must fit sun_path (108 bytes, NUL included). */
+#define CFG_SOCKET_PATH_MAX 107
+
+static const cyaml_schema_field_t controlplane_fields[] = {
+	CYAML_FIELD_STRING_PTR("socket", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct cfg_raw_controlplane, socket, 1,
+			       CFG_SOCKET_PATH_MAX),
+	CYAML_FIELD_STRING_PTR("admin_socket",
+			       CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct cfg_raw_controlplane, admin_socket, 1,
+			       CFG_SOCKET_PATH_MAX),
+	CYAML_FIELD_STRING_PTR("cache", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct cfg_raw_controlplane, cache, 1,
+			       CFG_TEXT_MAX),
+	CFG_ENUM("no_cache", CYAML_FLAG_OPTIONAL, struct cfg_raw_controlplane,
+		 no_cache, no_cache_strings),
 	CYAML_FIELD_END
 };
 
@@ -209,6 +233,10 @@ static const cyaml_schema_field_t top_fields[] = {
 			     CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct cfg_raw, bindings, &binding_entry,
 			     0, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("controlplane",
+				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct cfg_raw, controlplane,
+				controlplane_fields),
 	CYAML_FIELD_END
 };
 

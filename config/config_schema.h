@@ -95,8 +95,16 @@ struct cfg_raw_binding {
 	char *sgt;
 };
 
+struct cfg_raw_controlplane {
+	char *socket;           /* NULL when not written: take the default */
+	char *admin_socket;
+	char *cache;
+	enum config_no_cache no_cache;
+};
+
 struct cfg_raw {
 	struct cfg_raw_dataplane *dataplane;
+	struct cfg_raw_controlplane *controlplane; /* NULL: standalone */
 	struct cfg_raw_port *ports;
 	uint32_t ports_count;
 	struct cfg_raw_pair **port_pairs;  /* see pair_entry */

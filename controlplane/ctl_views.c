@@ -798,12 +798,55 @@ info_line(FILE *out, const char *label, const char *value)
 	fprintf(out, "  %-20s: %s\n", label, value);
 }
 
+/* How a dataplane of this release is run; one from before does not say,
+ * and shows nothing of it. */
+struct info_mode {
+	bool present;
+	const char *mode, *cp, *session, *cache;
+	struct num applied, refused, resyncs;
+};
+
+static void
+info_mode_read(struct row *r, struct info_mode *m)
+{
+	m->present = json_object_get(r->obj, "mode") != NULL;
+	if (!m->present)
+		return;
+	m->mode = row_str(r, "mode");
+	m->cp = row_str(r, "controlplane");
+	m->session = row_str(r, "session_id");
+	m->cache = row_str(r, "cache_state");
+	m->applied = num(row_int(r, "updates_applied"));
+	m->refused = num(row_int(r, "updates_refused"));
+	m->resyncs = num(row_int(r, "resync_count"));
+}
+
+static void
+info_mode_print(FILE *out, const struct info_mode *m)
+{
+	char cp[64];
+
+	if (!m->present)
+		return;
+	info_line(out, "Mode", m->mode);
+	if (strcmp(m->mode, "managed") != 0)
+		return;
+	snprintf(cp, sizeof(cp), "%s%s%s%s", m->cp, m->session[0] ? " (session " : "",
+		 m->session, m->session[0] ? ")" : "");
+	info_line(out, "Controlplane", cp);
+	info_line(out, "Cache at start", m->cache);
+	info_line(out, "Updates applied", m->applied.s);
+	info_line(out, "Updates refused", m->refused.s);
+	info_line(out, "Full resyncs", m->resyncs.s);
+}
+
 int
 ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	      char *err, size_t errlen)
 {
 	struct num workers, ports, pgen, bgen, bindings, sgts, sgacls, cells;
 	struct num log_suppressed, log_ring_full;
+	struct info_mode mode;
 	const char *version, *non_ip;
 	long long monitor, up;
 	char uptime[64], cells_s[64];
@@ -828,6 +871,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	up = row_int(&r, "uptime_s");
 	log_suppressed = num(row_int(&r, "acl_log_suppressed"));
 	log_ring_full = num(row_int(&r, "acl_log_ring_full"));
+	info_mode_read(&r, &mode);
 	if (r.bad)
 		return -1;
 	snprintf(uptime, sizeof(uptime), "%lldd %02lld:%02lld:%02lld",
@@ -848,6 +892,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	info_line(out, "Non-IP frames", non_ip);
 	info_line(out, "ACL log suppressed", log_suppressed.s);
 	info_line(out, "ACL log ring full", log_ring_full.s);
+	info_mode_print(out, &mode);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sgtgwctl: the operator's view of a running sgtgw-dataplane, read from its
- * DPDK telemetry socket and printed as "show cts ..."-style tables or JSON.
+ * DPDK telemetry socket and printed as "show cts ..."-style tables or JSON;
+ * and the commands sgtgw-controlplane answers on its admin socket (reload,
+ * cp-status).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin_client.h"
 #include "ctl_views.h"
 #include "telemetry_client.h"
 
 #define DEFAULT_FILE_PREFIX "sgtgw"
 #define ALIAS_MAX_WORDS 6
+/* A reload of a large file (100,000 bindings) takes a second or two. */
+#define ADMIN_TIMEOUT_MS 120000
 
 typedef int (*table_view)(FILE *out, const json_t *rows, char *err, size_t errlen);
 typedef json_t *(*json_form)(const json_t *rows, char *err, size_t errlen);
@@ -31,25 +36,30 @@ struct command {
 	enum reply_kind kind;
 	table_view view;                      /* NULL: the info view */
 	json_form json;                       /* NULL: --json prints the rows */
+	const char *admin;                    /* set: a controlplane command */
 };
 
 static const struct command commands[] = {
 	{ "sgt-map", { "show", "cts", "role-based", "sgt-map", "all", NULL },
-	  "/sgtgw/sgt_map", REPLY_TABLE, ctl_view_sgt_map, NULL },
+	  "/sgtgw/sgt_map", REPLY_TABLE, ctl_view_sgt_map, NULL, NULL },
 	{ "permissions", { "show", "cts", "role-based", "permissions", NULL },
 	  "/sgtgw/permissions", REPLY_TABLE, ctl_view_permissions,
-	  ctl_json_permissions },
+	  ctl_json_permissions, NULL },
 	{ "rbacl", { "show", "cts", "rbacl", NULL },
-	  "/sgtgw/sgacls", REPLY_TABLE, ctl_view_rbacl, NULL },
+	  "/sgtgw/sgacls", REPLY_TABLE, ctl_view_rbacl, NULL, NULL },
 	{ "counters", { "show", "cts", "role-based", "counters", NULL },
-	  "/sgtgw/counters", REPLY_TABLE, ctl_view_counters, NULL },
-	{ "ports", { NULL }, "/sgtgw/ports", REPLY_TABLE, ctl_view_ports, NULL },
-	{ "info", { NULL }, "/sgtgw/info", REPLY_DICT, NULL, NULL },
+	  "/sgtgw/counters", REPLY_TABLE, ctl_view_counters, NULL, NULL },
+	{ "ports", { NULL }, "/sgtgw/ports", REPLY_TABLE, ctl_view_ports, NULL, NULL },
+	{ "info", { NULL }, "/sgtgw/info", REPLY_DICT, NULL, NULL, NULL },
+	{ "reload", { NULL }, NULL, REPLY_DICT, NULL, NULL, "reload" },
+	{ "resync", { NULL }, NULL, REPLY_DICT, NULL, NULL, "resync" },
+	{ "cp-status", { NULL }, NULL, REPLY_DICT, NULL, NULL, "status" },
 };
 
 struct options {
 	const char *file_prefix;
 	const char *socket;        /* NULL: derived from file_prefix */
+	const char *admin_socket;  /* the controlplane's */
 	bool json;
 	const struct command *cmd;
 };
@@ -58,10 +68,12 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-"Usage: sgtgwctl [-p|--file-prefix PREFIX] [-s|--socket PATH] [--json] COMMAND\n"
+"Usage: sgtgwctl [-p|--file-prefix PREFIX] [-s|--socket PATH]\n"
+"                [-a|--admin-socket PATH] [--json] COMMAND\n"
 "\n"
 "Show the state of a running sgtgw-dataplane, read from its DPDK telemetry\n"
-"socket. IOS-style aliases are given in brackets.\n"
+"socket, or ask sgtgw-controlplane (reload, cp-status) on its admin socket.\n"
+"IOS-style aliases are given in brackets.\n"
 "\n"
 "Commands:\n"
 "  sgt-map      IP-SGT bindings (IP Address, SGT, Name, Source), IPv4 and IPv6\n"
@@ -82,12 +94,25 @@ usage(FILE *out)
 "  info         version, uptime, workers, ports, generations, table sizes,\n"
 "               ACL log records suppressed by log_rate or lost to a full ring\n"
 "\n"
+"Controlplane commands (admin socket):\n"
+"  reload       make sgtgw-controlplane re-read its YAML file (as SIGHUP\n"
+"               does) and send the dataplane only what changed; prints what\n"
+"               changed. A file that does not load changes nothing: the\n"
+"               loader's error (FILE:LINE: ...) is printed, exit status 1\n"
+"  resync       make sgtgw-controlplane send the dataplane a full resync\n"
+"               (every binding and the policy, stale entries swept)\n"
+"  cp-status    the controlplane's session with the dataplane: connected,\n"
+"               session, generations sent and acknowledged, backlog, ring\n"
+"               waits (key=value lines; --json: one object)\n"
+"\n"
 "Options:\n"
 "  -p, --file-prefix PREFIX  the dataplane's EAL --file-prefix (default " DEFAULT_FILE_PREFIX ");\n"
 "                            its socket is /var/run/dpdk/PREFIX/dpdk_telemetry.v2\n"
 "                            (run as non-root: $XDG_RUNTIME_DIR/dpdk/PREFIX/...,\n"
 "                            or /tmp/dpdk/PREFIX/... without XDG_RUNTIME_DIR)\n"
 "  -s, --socket PATH         connect to this socket instead\n"
+"  -a, --admin-socket PATH   sgtgw-controlplane's admin socket (default\n"
+"                            " ADMIN_SOCKET_DEFAULT ")\n"
 "      --json                print the dataplane's rows as indented JSON, every\n"
 "                            field; a table is one array of rows, its pages\n"
 "                            joined (a cell's SGACL names as one \"sgacls\"\n"
@@ -127,6 +152,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "file-prefix", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "admin-socket", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -134,11 +160,13 @@ parse_args(int argc, char **argv, struct options *o)
 	};
 	int opt;
 
-	*o = (struct options){ .file_prefix = DEFAULT_FILE_PREFIX };
-	while ((opt = getopt_long(argc, argv, "p:s:hV", longopts, NULL)) != -1) {
+	*o = (struct options){ .file_prefix = DEFAULT_FILE_PREFIX,
+			       .admin_socket = ADMIN_SOCKET_DEFAULT };
+	while ((opt = getopt_long(argc, argv, "p:s:a:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p': o->file_prefix = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'a': o->admin_socket = optarg; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("sgtgwctl %s\n", SGTGW_VERSION); return 1;
@@ -231,6 +259,98 @@ render(const struct options *o, const json_t *doc, const json_t *greeting)
 	return rc;
 }
 
+/* ---- controlplane commands ------------------------------------------- */
+
+static void
+report_admin_unreachable(const struct options *o, int rc, const char *why)
+{
+	fprintf(stderr, "sgtgwctl: cannot reach sgtgw-controlplane at %s: %s",
+		o->admin_socket, why);
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		fprintf(stderr, " (is it running? -a names its admin socket)\n");
+	else if (rc == -EACCES || rc == -EPERM)
+		fprintf(stderr, " (run as root, or in the socket's group)\n");
+	else
+		fputc('\n', stderr);
+}
+
+/* "key=value" lines as one JSON object: digits become numbers, yes/no
+ * booleans, anything else a string. */
+static int
+print_status_json(const char *body)
+{
+	json_t *obj = json_object();
+	char *copy = strdup(body), *save = NULL;
+	int rc = 0;
+
+	if (obj == NULL || copy == NULL) {
+		json_decref(obj);
+		free(copy);
+		fprintf(stderr, "sgtgwctl: out of memory\n");
+		return -1;
+	}
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(l, '=');
+		const char *v;
+		json_t *jv;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		if (*v != '\0' && strspn(v, "0123456789") == strlen(v))
+			jv = json_integer((json_int_t)strtoull(v, NULL, 10));
+		else if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0)
+			jv = json_boolean(v[0] == 'y');
+		else
+			jv = json_string(v);
+		json_object_set_new(obj, l, jv);
+	}
+	rc = ctl_print_json(stdout, obj);
+	json_decref(obj);
+	free(copy);
+	return rc;
+}
+
+static int
+run_admin(const struct options *o)
+{
+	char reply[ADMIN_REPLY_MAX + 1], err[512];
+	const char *body;
+	int rc = admin_request(o->admin_socket, o->cmd->admin, reply,
+			       sizeof(reply), ADMIN_TIMEOUT_MS, err, sizeof(err));
+
+	if (rc < 0) {
+		report_admin_unreachable(o, rc, err);
+		return -1;
+	}
+	if (strncmp(reply, "error", 5) == 0) {
+		fprintf(stderr, "sgtgwctl: %s refused: %s\n", o->cmd->name,
+			reply[5] == ' ' ? reply + 6 : "(no reason given)");
+		return -1;
+	}
+	if (strncmp(reply, "ok", 2) != 0 ||
+	    (reply[2] != '\0' && reply[2] != ' ' && reply[2] != '\n')) {
+		fprintf(stderr, "sgtgwctl: unexpected reply from the controlplane: "
+			"%.80s\n", reply);
+		return -1;
+	}
+	body = reply[2] == '\0' ? "" : reply + 3;
+	if (o->json && strcmp(o->cmd->admin, "status") == 0)
+		return print_status_json(body);
+	if (o->json) {
+		json_t *doc = json_pack("{s:s, s:s}", "result", "ok", "summary", body);
+		int jrc = doc ? ctl_print_json(stdout, doc) : -1;
+
+		json_decref(doc);
+		return jrc;
+	}
+	fputs(body, stdout);
+	if (*body != '\0' && body[strlen(body) - 1] != '\n')
+		fputc('\n', stdout);
+	return 0;
+}
+
 static int
 run(const struct options *o)
 {
@@ -239,6 +359,8 @@ run(const struct options *o)
 	json_t *doc;
 	int rc;
 
+	if (o->cmd->admin != NULL)
+		return run_admin(o);
 	if (o->socket != NULL) {
 		if (strlen(o->socket) >= sizeof(path)) {
 			fprintf(stderr, "sgtgwctl: socket path is too long\n");

@@ -30,6 +30,10 @@ ace_identity(const struct policy_compiled *pc, const struct acl_log_record *r,
 
 	*sgacl = "catch-all";
 	*ace = r->action == SGACL_PERMIT ? "permit ip" : "deny ip";
+	if (pc == NULL) {
+		*sgacl = *ace = "unknown";
+		return;
+	}
 	/* The final action may come from an ACE matching every packet that
 	 * ended the list ("deny ip log"): the cell keeps where it came from. */
 	if (r->ace < pc->n_aces)
@@ -74,9 +78,20 @@ acl_log_write(const struct acl_log_record *r, const struct policy_compiled *pc,
 	       proto, src, r->sport, dst, r->dport, r->sgt, r->dgt, ace);
 }
 
+static const struct policy_compiled *
+policy_of(const struct acl_log_record *r, const struct policy_compiled *cur,
+	  const struct policy_compiled *prev)
+{
+	if (r->policy_tag == acl_log_policy_tag(cur))
+		return cur;
+	if (prev != NULL && r->policy_tag == acl_log_policy_tag(prev))
+		return prev;
+	return NULL;
+}
+
 unsigned int
-acl_log_drain(struct rte_ring *ring, const struct policy_compiled *pc,
-	      const char *const *port_names)
+acl_log_drain(struct rte_ring *ring, const struct policy_compiled *cur,
+	      const struct policy_compiled *prev, const char *const *port_names)
 {
 	struct acl_log_record recs[DRAIN_BATCH];
 	unsigned int total = 0, n;
@@ -85,7 +100,8 @@ acl_log_drain(struct rte_ring *ring, const struct policy_compiled *pc,
 		n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
 						   DRAIN_BATCH, NULL);
 		for (unsigned int i = 0; i < n; i++)
-			acl_log_write(&recs[i], pc, port_names);
+			acl_log_write(&recs[i], policy_of(&recs[i], cur, prev),
+				      port_names);
 		total += n;
 	} while (n == DRAIN_BATCH);
 	return total;

@@ -27,7 +27,20 @@ struct acl_log_record {
 	uint16_t in_port;
 	sgt_t sgt, dgt;
 	uint8_t src[16], dst[16];
+	/* The low bits of the generation of the policy that decided: cell
+	 * and ace index into that policy, and a record may be drained after
+	 * a newer one took over. */
+	uint16_t policy_tag;
 };
+
+_Static_assert(sizeof(struct acl_log_record) % 4 == 0,
+	       "rte_ring elements are a multiple of 4 bytes");
+
+static inline uint16_t
+acl_log_policy_tag(const struct policy_compiled *pc)
+{
+	return (uint16_t)pc->generation;
+}
 
 struct acl_log_limiter {
 	uint64_t tokens;        /* in units of 1/rate seconds' worth of TSC */
@@ -54,9 +67,13 @@ acl_log_allow(struct acl_log_limiter *l, uint64_t now)
 	return true;
 }
 
-/* Control lcore: write the records waiting in ring; returns how many. */
+/* Control lcore: write the records waiting in ring; returns how many. A
+ * record names its SGACL and ACE from cur, or from prev (may be NULL: the
+ * policy cur replaced, while records of both may be queued), whichever
+ * has its policy tag; from neither, it names none. */
 unsigned int acl_log_drain(struct rte_ring *ring,
-			   const struct policy_compiled *pc,
+			   const struct policy_compiled *cur,
+			   const struct policy_compiled *prev,
 			   const char *const *port_names);
 
 #endif

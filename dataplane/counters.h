@@ -38,7 +38,7 @@ struct worker_counters {
 	struct port_counters port[SGTGW_MAX_PORTS];
 	uint64_t log_suppressed;   /* log records over the rate limit */
 	uint64_t log_ring_full;    /* log records the control lcore missed */
-	struct cell_counters *cell; /* n_cells * 2 */
+	/* Cell counters belong to the policy they count for (policy_rt.h). */
 };
 
 static inline void

@@ -7,6 +7,7 @@
 #ifndef SGTGW_DATAPLANE_H
 #define SGTGW_DATAPLANE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ struct dp_rxq {
 };
 
 struct dataplane;
+struct dp_bindings;
+struct dp_managed;
+struct policy_rt;
+struct rte_rcu_qsbr;
 
 struct dp_worker {
 	struct dataplane *dp;
@@ -59,7 +64,21 @@ struct dataplane {
 	struct dp_worker workers[SGTGW_MAX_WORKERS];
 	struct rte_mempool *pool;
 	struct sgt_table *table;
-	struct policy_compiled *policy;
+	/* Workers report a quiescent state here once per poll loop; what
+	 * they may still see is freed only after all of them have. */
+	struct rte_rcu_qsbr *rcu;
+	/* Published; workers load it once per burst (policy_rt.h). */
+	struct policy_rt *policy_rt;
+	/* Held by the control lcore while it changes what telemetry reads
+	 * (the policy runtime, the applied bindings), and by the telemetry
+	 * callbacks, which DPDK runs on a thread of its own. Never taken
+	 * by a worker. */
+	pthread_mutex_t view_lock;
+	/* Managed mode: the controlplane's session, the applied bindings;
+	 * both NULL standalone. */
+	struct dp_managed *managed;
+	struct dp_bindings *bindings;
+	/* Last applied; written by the control lcore, read by telemetry. */
 	uint64_t bindings_generation;
 	uint64_t policy_generation;
 	uint64_t start_tsc;

@@ -2,8 +2,9 @@
 /*
  * sgtgw-dataplane: the DPDK primary process. Loads and validates the YAML
  * configuration, attaches the ports, builds the IP-to-SGT tables and the
- * compiled policy, starts one worker per configured lcore and serves
- * telemetry from the main lcore until SIGINT/SIGTERM.
+ * compiled policy (from the file standalone, from the cache and then the
+ * controlplane managed), starts one worker per configured lcore, and runs
+ * the control lcore's loop on the main lcore until SIGINT/SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,9 +21,13 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dataplane.h"
+#include "dp_bindings.h"
 #include "log.h"
+#include "managed.h"
+#include "policy_rt.h"
 #include "ports.h"
 #include "telemetry.h"
 
@@ -73,9 +78,11 @@ check_config(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	printf("%s: OK: %u ports, %u bindings, %u SGTs, %u SGACLs, %u cells\n",
+	printf("%s: OK: %u ports, %u bindings, %u SGTs, %u SGACLs, %u cells%s%s\n",
 	       path, cfg->n_ports, cfg->n_bindings, cfg->policy.n_names,
-	       cfg->policy.n_sgacls, cfg->policy.n_cells);
+	       cfg->policy.n_sgacls, cfg->policy.n_cells,
+	       cfg->controlplane.enabled ? "; managed by the controlplane on " : "",
+	       cfg->controlplane.enabled ? cfg->controlplane.socket : "");
 	config_free(cfg);
 	return 0;
 }
@@ -185,33 +192,55 @@ on_signal(int sig)
 	signalled = sig;
 }
 
-static int
-tables_init(struct dataplane *dp)
+/* How many bindings of each kind the tables must take. */
+struct table_need {
+	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
+};
+
+static void
+need_one(struct table_need *n, uint8_t family, uint8_t prefix_len)
 {
-	const struct config *cfg = dp->cfg;
-	uint32_t n4h = 0, n4p = 0, n6h = 0, n6p = 0;
+	bool v6 = family == AF_INET6;
+	bool host = prefix_len == (v6 ? 128 : 32);
 
-	for (uint32_t i = 0; i < cfg->n_bindings; i++) {
-		const struct config_binding *b = &cfg->bindings[i];
-		bool v6 = b->family == AF_INET6;
-		bool host = b->prefix_len == (v6 ? 128 : 32);
+	*(v6 ? (host ? &n->v6_hosts : &n->v6_prefixes) :
+	       (host ? &n->v4_hosts : &n->v4_prefixes)) += 1;
+}
 
-		*(v6 ? (host ? &n6h : &n6p) : (host ? &n4h : &n4p)) += 1;
-	}
+/* Twice what is bound now, and never less than a floor: managed, the
+ * controlplane adds bindings at run time. */
+static int
+table_create(struct dataplane *dp, const struct table_need *n)
+{
 	struct sgt_table_params tp = {
 		.name = "sgt",
 		.socket_id = (int)rte_socket_id(),
-		.max_v4_hosts = RTE_MAX(65536u, n4h * 2),
-		.max_v4_prefixes = RTE_MAX(16384u, n4p * 2),
-		.max_v6_hosts = RTE_MAX(16384u, n6h * 2),
-		.max_v6_prefixes = RTE_MAX(4096u, n6p * 2),
+		.rcu = dp->rcu,
+		.max_v4_hosts = RTE_MAX(65536u, n->v4_hosts * 2),
+		.max_v4_prefixes = RTE_MAX(16384u, n->v4_prefixes * 2),
+		.max_v6_hosts = RTE_MAX(16384u, n->v6_hosts * 2),
+		.max_v6_prefixes = RTE_MAX(4096u, n->v6_prefixes * 2),
 	};
+
 	dp->table = sgt_table_create(&tp);
 	if (dp->table == NULL) {
 		sg_log(LOG_ERR, "cannot create the IP-SGT tables: %s",
 		       rte_strerror(rte_errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int
+standalone_bindings(struct dataplane *dp)
+{
+	const struct config *cfg = dp->cfg;
+	struct table_need need = { 0 };
+
+	for (uint32_t i = 0; i < cfg->n_bindings; i++)
+		need_one(&need, cfg->bindings[i].family, cfg->bindings[i].prefix_len);
+	if (table_create(dp, &need) < 0)
+		return -1;
 	for (uint32_t i = 0; i < cfg->n_bindings; i++) {
 		const struct config_binding *b = &cfg->bindings[i];
 		uint32_t a4;
@@ -232,16 +261,65 @@ tables_init(struct dataplane *dp)
 }
 
 static int
-policy_init(struct dataplane *dp)
+standalone_policy(struct dataplane *dp)
 {
+	int sockets[SGTGW_MAX_WORKERS];
 	char err[256];
 
-	dp->policy = policy_compile(&dp->cfg->policy, err, sizeof(err));
-	if (dp->policy == NULL) {
+	for (uint32_t w = 0; w < dp->n_workers; w++)
+		sockets[w] = (int)rte_lcore_to_socket_id(dp->workers[w].lcore_id);
+	dp->policy_rt = policy_rt_create(&dp->cfg->policy, false, 1,
+					 dp->n_workers, sockets, err, sizeof(err));
+	if (dp->policy_rt == NULL) {
 		sg_log(LOG_ERR, "policy: %s", err);
 		return -1;
 	}
-	dp->policy->generation = dp->policy_generation = 1;
+	dp->policy_generation = 1;
+	return 0;
+}
+
+/* Managed: the cache sizes the tables and fills them. */
+static int
+managed_state(struct dataplane *dp)
+{
+	const struct cache_contents *c;
+	struct table_need need = { 0 };
+
+	if (managed_create(dp) < 0)
+		return -1;
+	c = managed_cached(dp);
+	for (uint32_t i = 0; i < c->n_bindings; i++)
+		need_one(&need, c->bindings[i].family, c->bindings[i].prefix_len);
+	if (table_create(dp, &need) < 0)
+		return -1;
+	return managed_restore(dp);
+}
+
+/* The tables and the policy the workers start with. */
+static int
+state_init(struct dataplane *dp)
+{
+	if (dp->cfg->controlplane.enabled)
+		return managed_state(dp);
+	if (standalone_bindings(dp) < 0)
+		return -1;
+	return standalone_policy(dp);
+}
+
+/* One reader thread id per worker (its index). */
+static int
+rcu_init(struct dataplane *dp)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+
+	dp->rcu = rte_zmalloc("sgtgw_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_workers) != 0) {
+		sg_log(LOG_ERR, "cannot set up RCU for %u workers: %s",
+		       dp->n_workers, rte_strerror(rte_errno));
+		return -1;
+	}
+	for (uint32_t w = 0; w < dp->n_workers; w++)
+		rte_rcu_qsbr_thread_register(dp->rcu, w);
 	return 0;
 }
 
@@ -261,7 +339,6 @@ workers_init(struct dataplane *dp)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		struct dp_worker *w = &dp->workers[i];
 		char name[RTE_RING_NAMESIZE];
-		size_t cells = (size_t)dp->policy->n_cells * 2;
 
 		if (i == dp->n_workers)
 			break;
@@ -271,16 +348,11 @@ workers_init(struct dataplane *dp)
 		w->ctr = rte_zmalloc_socket("worker_counters", sizeof(*w->ctr),
 					    RTE_CACHE_LINE_SIZE,
 					    (int)rte_lcore_to_socket_id(lcore));
-		if (w->ctr != NULL)
-			w->ctr->cell = rte_zmalloc_socket("cell_counters",
-					cells * sizeof(struct cell_counters),
-					RTE_CACHE_LINE_SIZE,
-					(int)rte_lcore_to_socket_id(lcore));
 		snprintf(name, sizeof(name), "sgtgw_log%u", i);
 		w->log_ring = rte_ring_create_elem(name, sizeof(struct acl_log_record),
 						   LOG_RING_SIZE, SOCKET_ID_ANY,
 						   RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->ctr == NULL || w->ctr->cell == NULL || w->log_ring == NULL) {
+		if (w->ctr == NULL || w->log_ring == NULL) {
 			sg_log(LOG_ERR, "worker %u: out of memory", i);
 			return -1;
 		}
@@ -319,31 +391,44 @@ total_rx(const struct dataplane *dp)
 	return n;
 }
 
+/* Only the control lcore replaces the runtime: it reads it unlocked. */
 static void
 drain_logs(struct dataplane *dp)
 {
 	for (uint32_t w = 0; w < dp->n_workers; w++)
-		acl_log_drain(dp->workers[w].log_ring, dp->policy, dp->port_names);
+		acl_log_drain(dp->workers[w].log_ring, dp->policy_rt->compiled,
+			      NULL, dp->port_names);
 }
 
-/* The control lcore: hand log records to syslog, watch for a signal or
- * for the input to go idle. */
+static uint64_t
+now_ms(void)
+{
+	return rte_get_timer_cycles() / (rte_get_timer_hz() / 1000);
+}
+
+/* The control lcore: serve the controlplane (managed), hand log records
+ * to syslog, watch for a signal or for the input to go idle. */
 static void
 main_loop(struct dataplane *dp, const struct options *o)
 {
-	uint64_t last_rx = UINT64_MAX;
-	uint32_t idle_ms = 0;
+	uint64_t last_rx = UINT64_MAX, idle_since = now_ms();
 
 	while (!signalled) {
-		rte_delay_us_sleep(MAIN_LOOP_MS * 1000);
+		if (dp->managed != NULL)
+			managed_poll(dp, MAIN_LOOP_MS);
+		else
+			rte_delay_us_sleep(MAIN_LOOP_MS * 1000);
 		drain_logs(dp);
 		if (o->exit_idle_ms == 0)
 			continue;
-		uint64_t rx = total_rx(dp);
-		idle_ms = rx == last_rx ? idle_ms + MAIN_LOOP_MS : 0;
+		uint64_t rx = total_rx(dp), now = now_ms();
+
+		if (rx != last_rx)
+			idle_since = now;
 		last_rx = rx;
-		if (idle_ms >= o->exit_idle_ms) {
-			sg_log(LOG_NOTICE, "no packet for %u ms: stopping", idle_ms);
+		if (now - idle_since >= o->exit_idle_ms) {
+			sg_log(LOG_NOTICE, "no packet for %llu ms: stopping",
+			       (unsigned long long)(now - idle_since));
 			break;
 		}
 	}
@@ -373,8 +458,9 @@ dataplane_start(struct dataplane *dp)
 {
 	unsigned int launched = 0;
 
-	if (pool_init(dp) || tables_init(dp) || policy_init(dp) ||
-	    workers_init(dp) || ports_init(dp) || telemetry_init(dp))
+	if (pool_init(dp) || workers_init(dp) || rcu_init(dp) ||
+	    state_init(dp) || ports_init(dp) || telemetry_init(dp) ||
+	    (dp->managed != NULL && managed_listen(dp) < 0))
 		return -1;
 	dp->start_tsc = rte_rdtsc();
 	for (uint32_t i = 0; i < dp->n_workers; i++) {
@@ -390,9 +476,13 @@ dataplane_start(struct dataplane *dp)
 		}
 		launched++;
 	}
-	sg_log(LOG_NOTICE, "enforcing: %u workers, %u ports, %u bindings, "
-	       "%u cells", launched, dp->n_ports, dp->cfg->n_bindings,
-	       dp->policy->n_cells);
+	sg_log(LOG_NOTICE, "enforcing: %u workers, %u ports, %zu bindings, "
+	       "%u cells (%s, policy generation %llu)", launched, dp->n_ports,
+	       dp->bindings ? dp_bindings_count(dp->bindings) :
+			      (size_t)dp->cfg->n_bindings,
+	       dp->policy_rt->compiled->n_cells,
+	       dp->managed ? "managed" : "standalone",
+	       (unsigned long long)dp->policy_generation);
 	return launched == dp->n_workers ? 0 : -1;
 }
 
@@ -401,8 +491,11 @@ dataplane_stop(struct dataplane *dp)
 {
 	__atomic_store_n(&dp->quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
-	drain_logs(dp);
-	log_summary(dp);
+	if (dp->policy_rt != NULL) {
+		drain_logs(dp);
+		log_summary(dp);
+	}
+	managed_stop(dp);
 	ports_close(dp);
 }
 
@@ -449,6 +542,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	dataplane_instance = dp;
+	pthread_mutex_init(&dp->view_lock, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (dataplane_start(dp) == 0) {

@@ -78,6 +78,35 @@ host_hash_entries(uint32_t max)
 	return (uint64_t)max + max / 8 + RTE_HASH_LOOKUP_BULK_MAX;
 }
 
+/* rte_hash compares keys that are not a multiple of 16 bytes with memcmp()
+ * (through a pointer); an IPv4 key is one 32-bit compare. */
+static int
+key4_cmp(const void *a, const void *b, size_t len)
+{
+	uint32_t x, y;
+
+	(void)len;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
+/*
+ * rte_hash_crc() reads its key as 8-byte words in place, and IPv6
+ * addresses arrive at any alignment (inside a packet, a config record, a
+ * ring message). The same CRC over words loaded with memcpy(): one
+ * unaligned load each on x86, and no undefined behaviour.
+ */
+static uint32_t
+key16_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t w[2];
+
+	(void)len;
+	memcpy(w, key, sizeof(w));
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], init));
+}
+
 static struct rte_hash *
 host_hash_create(const struct sgt_table_params *p, const char *suffix,
 		 uint32_t key_len, uint32_t max)
@@ -88,7 +117,7 @@ host_hash_create(const struct sgt_table_params *p, const char *suffix,
 		.name = name,
 		.entries = (uint32_t)entries,
 		.key_len = key_len,
-		.hash_func = rte_hash_crc,
+		.hash_func = key_len == 16 ? key16_hash : rte_hash_crc,
 		.socket_id = p->socket_id,
 		/* LF: readers never lock, one writer. EXT_TABLE (which 22.11
 		 * combines with LF) chains overflowing buckets, so the
@@ -104,7 +133,12 @@ host_hash_create(const struct sgt_table_params *p, const char *suffix,
 	}
 	snprintf(name, sizeof(name), "%s_%s", p->name, suffix);
 	h = rte_hash_create(&hp);
-	if (h == NULL || p->rcu == NULL)
+	if (h == NULL)
+		return NULL;
+	/* A function pointer: fine, no other process reads this hash. */
+	if (key_len == sizeof(uint32_t))
+		rte_hash_set_cmp_func(h, key4_cmp);
+	if (p->rcu == NULL)
 		return h;
 
 	/* The defer queue is as large as the table, so a delete can always
@@ -477,16 +511,17 @@ sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len)
 }
 
 /* Fill what the host hash found; return how many it missed, their indices
- * in miss[]. */
+ * in miss[]. An empty hash is skipped: rte_hash would still hash every key
+ * and read its buckets. */
 static uint32_t
-host_lookup(const struct rte_hash *h, const void **keys, uint32_t n,
-	    sgt_t *sgt, bool *found, uint32_t *miss)
+host_lookup(const struct rte_hash *h, const uint32_t *count, const void **keys,
+	    uint32_t n, sgt_t *sgt, bool *found, uint32_t *miss)
 {
 	void *data[SGT_TABLE_BULK_MAX];
 	uint64_t hits = 0;
 	uint32_t i, n_miss = 0;
 
-	if (h != NULL)
+	if (h != NULL && __atomic_load_n(count, __ATOMIC_RELAXED) != 0)
 		rte_hash_lookup_bulk_data(h, keys, n, &hits, data);
 	for (i = 0; i < n; i++) {
 		if (hits & (UINT64_C(1) << i)) {
@@ -520,7 +555,7 @@ lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
 
 	for (i = 0; i < n; i++)
 		keys[i] = &addr_be[i];
-	n_miss = host_lookup(t->h4, keys, n, sgt, found, miss);
+	n_miss = host_lookup(t->h4, &t->n.v4_hosts, keys, n, sgt, found, miss);
 	if (n_miss == 0)
 		return;
 	if (t->p4 == NULL) {
@@ -556,7 +591,7 @@ lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
 
 	for (i = 0; i < n; i++)
 		keys[i] = addr[i];
-	n_miss = host_lookup(t->h6, keys, n, sgt, found, miss);
+	n_miss = host_lookup(t->h6, &t->n.v6_hosts, keys, n, sgt, found, miss);
 	if (n_miss == 0)
 		return;
 	if (t->p6 == NULL) {

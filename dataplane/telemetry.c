@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +12,11 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "dp_bindings.h"
+#include "dp_cache.h"
 #include "log.h"
+#include "managed.h"
+#include "policy_rt.h"
 #include "telemetry.h"
 
 static const char *const egress_tag_names[] = {
@@ -59,24 +64,26 @@ telemetry_sum_port(const struct dataplane *dp, uint32_t port,
 	}
 }
 
-void
-telemetry_sum_cell(const struct dataplane *dp, uint32_t idx,
-		   struct cell_counters *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (uint32_t w = 0; w < dp->n_workers; w++) {
-		const struct cell_counters *c = &dp->workers[w].ctr->cell[idx];
+/*
+ * Every command runs with tel_dp->view_lock held (see LOCKED below), so the
+ * policy runtime and the applied bindings it reads stay as they are for
+ * the whole reply: the control lcore swaps and frees them only under it.
+ */
+static struct dataplane *tel_dp;
 
-		sum->permitted += counter_read(&c->permitted);
-		sum->denied += counter_read(&c->denied);
-		sum->monitored += counter_read(&c->monitored);
-		sum->permitted_bytes += counter_read(&c->permitted_bytes);
-		sum->denied_bytes += counter_read(&c->denied_bytes);
-		sum->monitored_bytes += counter_read(&c->monitored_bytes);
-	}
+static const struct policy_rt *
+tel_rt(void)
+{
+	return tel_dp->policy_rt;
 }
 
-static struct dataplane *tel_dp;
+/* The policy as written: the file's standalone, the controlplane's (or
+ * the cache's, or the no-cache rule) managed. */
+static const struct policy *
+tel_model(void)
+{
+	return tel_rt()->model;
+}
 
 /* The first row of a paged command: its parameter, 0 when absent. */
 static int
@@ -259,7 +266,7 @@ table_page(const char *params, struct rte_tel_data *d, uint32_t n_rows, row_fill
 static const char *
 sgt_name(sgt_t sgt)
 {
-	const char *n = policy_sgt_name(&tel_dp->cfg->policy, sgt);
+	const char *n = policy_sgt_name(tel_model(), sgt);
 
 	return n ? n : "";
 }
@@ -276,11 +283,52 @@ log_counters(uint64_t *suppressed, uint64_t *ring_full)
 	}
 }
 
+static void
+info_managed(struct rte_tel_data *d)
+{
+	struct managed_status st;
+	char session[24] = "";
+
+	if (tel_dp->managed == NULL) {
+		rte_tel_data_add_dict_string(d, "mode", "standalone");
+		rte_tel_data_add_dict_string(d, "controlplane", "none");
+		rte_tel_data_add_dict_string(d, "session_id", "");
+		rte_tel_data_add_dict_string(d, "cache_state", "none");
+		rte_tel_data_add_dict_u64(d, "updates_applied", 0);
+		rte_tel_data_add_dict_u64(d, "updates_refused", 0);
+		rte_tel_data_add_dict_u64(d, "resync_count", 0);
+		return;
+	}
+	managed_status(tel_dp, &st);
+	/* Hex, as the logs write it; and a random 64-bit number is no JSON
+	 * integer every client can read (jansson stops at 2^63 - 1). */
+	if (st.attached)
+		snprintf(session, sizeof(session), "0x%016llx",
+			 (unsigned long long)st.session_id);
+	rte_tel_data_add_dict_string(d, "mode", "managed");
+	rte_tel_data_add_dict_string(d, "controlplane",
+				     st.attached ? "connected" : "disconnected");
+	rte_tel_data_add_dict_string(d, "session_id", session);
+	rte_tel_data_add_dict_string(d, "cache_state",
+				     dp_cache_state_name(st.cache));
+	rte_tel_data_add_dict_u64(d, "updates_applied", st.updates.applied);
+	rte_tel_data_add_dict_u64(d, "updates_refused", st.updates.refused);
+	rte_tel_data_add_dict_u64(d, "resync_count", st.updates.resyncs);
+}
+
+static uint64_t
+n_bindings(void)
+{
+	return tel_dp->bindings ? dp_bindings_count(tel_dp->bindings) :
+				  tel_dp->cfg->n_bindings;
+}
+
 static int
 tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 	 struct rte_tel_data *d)
 {
 	const struct config *cfg = tel_dp->cfg;
+	const struct policy *model = tel_model();
 	uint64_t up = (rte_rdtsc() - tel_dp->start_tsc) / rte_get_tsc_hz();
 	uint64_t suppressed, ring_full;
 
@@ -289,19 +337,23 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_string(d, "version", SGTGW_VERSION);
 	rte_tel_data_add_dict_int(d, "workers", (int)tel_dp->n_workers);
 	rte_tel_data_add_dict_int(d, "ports", (int)tel_dp->n_ports);
-	rte_tel_data_add_dict_u64(d, "policy_generation", tel_dp->policy_generation);
+	rte_tel_data_add_dict_u64(d, "policy_generation",
+				  __atomic_load_n(&tel_dp->policy_generation,
+						  __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "bindings_generation",
-				  tel_dp->bindings_generation);
-	rte_tel_data_add_dict_u64(d, "bindings", cfg->n_bindings);
-	rte_tel_data_add_dict_u64(d, "sgts", cfg->policy.n_names);
-	rte_tel_data_add_dict_u64(d, "sgacls", cfg->policy.n_sgacls);
-	rte_tel_data_add_dict_u64(d, "cells", tel_dp->policy->n_cells);
-	rte_tel_data_add_dict_int(d, "monitor_mode", cfg->policy.monitor_all);
+				  __atomic_load_n(&tel_dp->bindings_generation,
+						  __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "bindings", n_bindings());
+	rte_tel_data_add_dict_u64(d, "sgts", model->n_names);
+	rte_tel_data_add_dict_u64(d, "sgacls", model->n_sgacls);
+	rte_tel_data_add_dict_u64(d, "cells", tel_rt()->compiled->n_cells);
+	rte_tel_data_add_dict_int(d, "monitor_mode", model->monitor_all);
 	rte_tel_data_add_dict_string(d, "non_ip", cfg->non_ip == CONFIG_NON_IP_DROP ?
 				     "drop" : "forward");
 	rte_tel_data_add_dict_u64(d, "uptime_s", up);
 	rte_tel_data_add_dict_u64(d, "acl_log_suppressed", suppressed);
 	rte_tel_data_add_dict_u64(d, "acl_log_ring_full", ring_full);
+	info_managed(d);
 	return 0;
 }
 
@@ -344,29 +396,119 @@ tel_ports(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 }
 
 static void
+binding_row_fill(struct tel_dict *row, uint8_t family, uint8_t prefix_len,
+		 const uint8_t *addr, sgt_t sgt, const char *source)
+{
+	char prefix[64];
+
+	binding_prefix_str(family, prefix_len, addr, prefix, sizeof(prefix));
+	put_str(row, "prefix", prefix);
+	put_int(row, "sgt", sgt);
+	put_str(row, "name", sgt_name(sgt));
+	put_str(row, "source", source);
+}
+
+/* Standalone: the file's bindings, in the file's order. */
+static void
 binding_row(struct tel_dict *row, uint32_t i)
 {
 	const struct config_binding *b = &tel_dp->cfg->bindings[i];
-	char addr[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4];
 
-	inet_ntop(b->family, b->addr, addr, sizeof(addr));
-	snprintf(prefix, sizeof(prefix), "%s/%u", addr, b->prefix_len);
-	put_str(row, "prefix", prefix);
-	put_int(row, "sgt", b->sgt);
-	put_str(row, "name", sgt_name(b->sgt));
-	put_str(row, "source", "CLI");
+	binding_row_fill(row, b->family, b->prefix_len, b->addr, b->sgt, "CLI");
+}
+
+/* "CLI", "SXP", "LOCAL", "INTERNAL": as IOS shows them. */
+static void
+source_upper(unsigned src, char *buf, size_t len)
+{
+	const char *name = binding_source_name(src);
+	size_t i;
+
+	for (i = 0; name != NULL && name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = (char)toupper((unsigned char)name[i]);
+	buf[i] = '\0';
+}
+
+/*
+ * Managed: the applied bindings, in the shadow's order. Paging walks from
+ * the first binding to the page's start, unless the page follows the one
+ * served last and nothing changed since: then it goes on after that
+ * page's last binding (the cursor), so reading a large table is linear.
+ */
+static struct {
+	bool valid;
+	uint32_t next_row;
+	uint64_t generation;
+	struct binding after;
+} map_cursor;
+
+struct map_page {
+	struct tel_dict *page;
+	uint32_t row;           /* number of the binding visited next */
+	uint32_t start;
+	int rc;
+};
+
+static int
+map_visit(void *ctx, const struct binding *b)
+{
+	struct map_page *p = ctx;
+	struct tel_dict row;
+	char source[16];
+
+	if (p->row < p->start) {
+		p->row++;
+		return 0;
+	}
+	if (row_begin(&row) != 0) {
+		p->rc = -ENOMEM;
+		return 1;
+	}
+	source_upper(b->source, source, sizeof(source));
+	binding_row_fill(&row, b->family, b->prefix_len, b->addr, b->sgt, source);
+	p->rc = page_add(p->page, &row, p->row);
+	if (p->rc != 0)
+		return 1;
+	map_cursor.after = *b;
+	p->row++;
+	return 0;
+}
+
+static int
+sgt_map_managed(const char *params, struct rte_tel_data *d)
+{
+	struct tel_dict page = { .d = d, .bytes = JSON_DICT_COST };
+	uint64_t gen = __atomic_load_n(&tel_dp->bindings_generation,
+				       __ATOMIC_RELAXED);
+	struct map_page p = { .page = &page };
+	bool resume;
+
+	if (page_start(params, &p.start) != 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	resume = map_cursor.valid && map_cursor.next_row == p.start &&
+		 map_cursor.generation == gen && p.start > 0;
+	p.row = resume ? p.start : 0;
+	dp_bindings_foreach(tel_dp->bindings, resume ? &map_cursor.after : NULL,
+			    map_visit, &p);
+	map_cursor.valid = p.row > p.start;
+	map_cursor.next_row = p.row;
+	map_cursor.generation = gen;
+	return p.rc < 0 ? p.rc : 0;
 }
 
 static int
 tel_sgt_map(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
+	if (tel_dp->bindings != NULL)
+		return sgt_map_managed(params, d);
 	return table_page(params, d, tel_dp->cfg->n_bindings, binding_row);
 }
 
 static void
 sgt_row(struct tel_dict *row, uint32_t i)
 {
-	const struct policy_sgt_name *n = &tel_dp->cfg->policy.names[i];
+	const struct policy_sgt_name *n = &tel_model()->names[i];
 
 	put_int(row, "sgt", n->value);
 	put_str(row, "name", n->name);
@@ -375,7 +517,7 @@ sgt_row(struct tel_dict *row, uint32_t i)
 static int
 tel_sgts(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	return table_page(params, d, tel_dp->cfg->policy.n_names, sgt_row);
+	return table_page(params, d, tel_model()->n_names, sgt_row);
 }
 
 /* Rows of /sgtgw/sgacls number the ACEs of every SGACL in order. */
@@ -392,7 +534,7 @@ ace_rows(const struct policy *p)
 static void
 ace_row(struct tel_dict *row, uint32_t n)
 {
-	const struct policy *p = &tel_dp->cfg->policy;
+	const struct policy *p = tel_model();
 	char text[RTE_TEL_MAX_STRING_LEN];
 	uint32_t s = 0;
 
@@ -409,7 +551,7 @@ ace_row(struct tel_dict *row, uint32_t n)
 static int
 tel_sgacls(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	return table_page(params, d, ace_rows(&tel_dp->cfg->policy), ace_row);
+	return table_page(params, d, ace_rows(tel_model()), ace_row);
 }
 
 /*
@@ -436,7 +578,7 @@ cell_sgacls(struct tel_dict *row, const struct policy *p, const struct policy_ce
 static void
 cell_row(struct tel_dict *row, uint32_t r)
 {
-	const struct policy *p = &tel_dp->cfg->policy;
+	const struct policy *p = tel_model();
 	bool is_default = r == 0;
 	const struct policy_cell *c = is_default ? &p->default_cell : &p->cells[r - 1];
 
@@ -455,16 +597,16 @@ tel_permissions(const char *cmd __rte_unused, const char *params,
 		struct rte_tel_data *d)
 {
 	/* Row 0 is the default cell, rows 1.. the configured cells. */
-	return table_page(params, d, tel_dp->cfg->policy.n_cells + 1, cell_row);
+	return table_page(params, d, tel_model()->n_cells + 1, cell_row);
 }
 
 static void
 counter_row(struct tel_dict *row, uint32_t r)
 {
-	const struct policy_compiled_cell *c = &tel_dp->policy->cells[r / 2];
+	const struct policy_compiled_cell *c = &tel_rt()->compiled->cells[r / 2];
 	struct cell_counters sum;
 
-	telemetry_sum_cell(tel_dp, r, &sum);
+	policy_rt_sum_cell(tel_rt(), r, &sum);
 	put_int(row, "src", c->is_default ? -1 : c->src);
 	put_int(row, "dst", c->is_default ? -1 : c->dst);
 	put_str(row, "af", r % 2 ? "ipv6" : "ipv4");
@@ -480,23 +622,47 @@ static int
 tel_counters(const char *cmd __rte_unused, const char *params,
 	     struct rte_tel_data *d)
 {
-	return table_page(params, d, tel_dp->policy->n_cells * 2, counter_row);
+	return table_page(params, d, tel_rt()->compiled->n_cells * 2, counter_row);
 }
+
+/* DPDK passes no context: one wrapper per command takes the lock. */
+#define LOCKED(fn)							\
+	static int							\
+	fn##_locked(const char *cmd, const char *params,		\
+		    struct rte_tel_data *d)				\
+	{								\
+		int rc;							\
+									\
+		pthread_mutex_lock(&tel_dp->view_lock);			\
+		rc = fn(cmd, params, d);				\
+		pthread_mutex_unlock(&tel_dp->view_lock);		\
+		return rc;						\
+	}
+LOCKED(tel_info)
+LOCKED(tel_ports)
+LOCKED(tel_sgt_map)
+LOCKED(tel_sgts)
+LOCKED(tel_sgacls)
+LOCKED(tel_permissions)
+LOCKED(tel_counters)
+#undef LOCKED
 
 static const struct {
 	const char *cmd;
 	telemetry_cb fn;
 	const char *help;
 } tel_cmds[] = {
-	{ "/sgtgw/info", tel_info, "sgtgw version, sizes, generations, ACL log losses" },
-	{ "/sgtgw/ports", tel_ports,
+	{ "/sgtgw/info", tel_info_locked,
+	  "sgtgw version, mode, sizes, generations, controlplane session, ACL log losses" },
+	{ "/sgtgw/ports", tel_ports_locked,
 	  "per-port packets, bytes and drops by reason. Parameters: first row" },
-	{ "/sgtgw/sgt_map", tel_sgt_map, "IP-SGT bindings. Parameters: first row" },
-	{ "/sgtgw/sgts", tel_sgts, "SGT names. Parameters: first row" },
-	{ "/sgtgw/sgacls", tel_sgacls, "SGACL entries. Parameters: first row" },
-	{ "/sgtgw/permissions", tel_permissions,
+	{ "/sgtgw/sgt_map", tel_sgt_map_locked,
+	  "IP-SGT bindings. Parameters: first row" },
+	{ "/sgtgw/sgts", tel_sgts_locked, "SGT names. Parameters: first row" },
+	{ "/sgtgw/sgacls", tel_sgacls_locked, "SGACL entries. Parameters: first row" },
+	{ "/sgtgw/permissions", tel_permissions_locked,
 	  "egress policy cells, default first. Parameters: first row" },
-	{ "/sgtgw/counters", tel_counters,
+	{ "/sgtgw/counters", tel_counters_locked,
 	  "per-cell permit/deny/monitor counters. Parameters: first row" },
 };
 

@@ -23,7 +23,5 @@ int telemetry_init(struct dataplane *dp);
 /* Sums over the workers, shared with the exit summary. */
 void telemetry_sum_port(const struct dataplane *dp, uint32_t port,
 			struct port_counters *sum);
-void telemetry_sum_cell(const struct dataplane *dp, uint32_t idx,
-			struct cell_counters *sum);
 
 #endif

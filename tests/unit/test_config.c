@@ -329,6 +329,98 @@ test_values_at_edges(void **state)
 	config_free(cfg);
 }
 
+/* No controlplane section: standalone, nothing set. */
+static void
+test_controlplane_absent(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	struct config *cfg = config_load(EXAMPLE, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_false(cfg->controlplane.enabled);
+	assert_null(cfg->controlplane.socket);
+	assert_null(cfg->controlplane.cache);
+	config_free(cfg);
+}
+
+/* An empty section turns managed mode on with every default. */
+static void
+test_controlplane_defaults(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	struct tmp_file t;
+	struct config *cfg = load_text("ports: [ { name: a, device: x } ]\n"
+				       "controlplane: {}\n", err, sizeof(err), &t);
+
+	(void)state;
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_true(cfg->controlplane.enabled);
+	assert_string_equal(cfg->controlplane.socket, "/run/sgtgw/dataplane.sock");
+	assert_string_equal(cfg->controlplane.admin_socket,
+			    "/run/sgtgw/controlplane.sock");
+	assert_string_equal(cfg->controlplane.cache,
+			    "/var/lib/sgtgw/dataplane.cache");
+	assert_int_equal(cfg->controlplane.no_cache, CONFIG_NO_CACHE_FAIL_CLOSED);
+	config_free(cfg);
+}
+
+/* Every key written, relative paths kept as written. */
+static void
+test_controlplane_written(void **state)
+{
+	char err[CONFIG_ERR_MAX];
+	struct tmp_file t;
+	struct config *cfg = load_text(
+		"ports: [ { name: a, device: x } ]\n"
+		"controlplane:\n"
+		"  socket: run/dp.sock\n"
+		"  admin_socket: /tmp/sgtgw/cp.sock\n"
+		"  cache: ./state/dp.cache\n"
+		"  no_cache: fail_open\n", err, sizeof(err), &t);
+
+	(void)state;
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_true(cfg->controlplane.enabled);
+	assert_string_equal(cfg->controlplane.socket, "run/dp.sock");
+	assert_string_equal(cfg->controlplane.admin_socket, "/tmp/sgtgw/cp.sock");
+	assert_string_equal(cfg->controlplane.cache, "./state/dp.cache");
+	assert_int_equal(cfg->controlplane.no_cache, CONFIG_NO_CACHE_FAIL_OPEN);
+	config_free(cfg);
+}
+
+static void
+test_controlplane_refused(void **state)
+{
+	static const char ports[] = "ports: [ { name: a, device: x } ]\n";
+	char text[512], longpath[128];
+
+	(void)state;
+	memset(longpath, 'a', 108);
+	longpath[0] = '/';
+	longpath[108] = '\0';
+	snprintf(text, sizeof(text), "%scontrolplane: { socket: %s }\n", ports,
+		 longpath);
+	assert_refused(text, 2, "key 'controlplane.socket': is 108 characters "
+		       "long, 107 at most");
+	snprintf(text, sizeof(text), "%scontrolplane: { admin_socket: \"a\\tb\" }\n",
+		 ports);
+	assert_refused(text, 2, "key 'controlplane.admin_socket': a path cannot "
+		       "hold control characters");
+	snprintf(text, sizeof(text), "%scontrolplane: { socket: x, admin_socket: "
+		 "x }\n", ports);
+	assert_refused(text, 2, "key 'controlplane.admin_socket': 'x' is also "
+		       "the path of controlplane.socket: each needs its own");
+	snprintf(text, sizeof(text), "%scontrolplane:\n", ports);
+	assert_refused(text, 2, "key 'controlplane': expected a mapping (key: "
+		       "value), got an empty value");
+	snprintf(text, sizeof(text), "%scontrolplane: { sockets: x }\n", ports);
+	assert_refused(text, 2, "key 'controlplane.sockets': unknown key "
+		       "(expected one of: socket, admin_socket, cache, no_cache)");
+}
+
 /* ---- refused files: the catalogue in config/bad/ ------------------------ */
 
 struct bad_case {
@@ -410,6 +502,11 @@ static const struct bad_case bad_cases[] = {
 	  "uses only letters" },
 	{ "default_sgt_range", 2, "key 'ports[0].default_sgt': SGT 65535 out "
 	  "of range 0..65534" },
+	{ "controlplane_no_cache_enum", 5, "key 'controlplane.no_cache': "
+	  "expected one of fail_closed, fail_open; got 'fail_safe'" },
+	{ "controlplane_same_path", 4, "key 'controlplane.cache': "
+	  "'/run/sgtgw/dataplane.sock' is also the path of controlplane.socket "
+	  "(its default): each needs its own" },
 	{ "alias", 3, "key 'ports[1]': YAML aliases (*name) are not supported" },
 	{ "two_documents", 3, "a second YAML document" },
 	{ "empty", 1, "the file is empty; at least 'ports' is required" },
@@ -590,6 +687,10 @@ main(void)
 		cmocka_unit_test(test_example_bindings),
 		cmocka_unit_test(test_minimal_defaults),
 		cmocka_unit_test(test_values_at_edges),
+		cmocka_unit_test(test_controlplane_absent),
+		cmocka_unit_test(test_controlplane_defaults),
+		cmocka_unit_test(test_controlplane_written),
+		cmocka_unit_test(test_controlplane_refused),
 		cmocka_unit_test(test_ace_column_fallback),
 		cmocka_unit_test(test_refused_edges),
 		cmocka_unit_test(test_too_many_ports),

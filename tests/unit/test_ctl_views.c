@@ -478,6 +478,53 @@ info_with_and_without_greeting(void **state)
 	free(text);
 }
 
+/* A managed dataplane adds how it is run and its session. */
+static void
+info_managed_mode(void **state)
+{
+	char err[CTL_ERR_MAX] = "", want[2048];
+	char json[1024];
+	char *text;
+	int rc;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%.*s, \"mode\": \"managed\", \"controlplane\": "
+		 "\"connected\", \"session_id\": \"0x00000000000000ab\", \"cache_state\": "
+		 "\"loaded\", \"updates_applied\": 1200, \"updates_refused\": 2, "
+		 "\"resync_count\": 3}", (int)strlen(info_json) - 1, info_json);
+	text = render_info(json, NULL, &rc, err);
+	assert_int_equal(rc, 0);
+	snprintf(want, sizeof(want), "sgtgw-dataplane 0.1.0\n%s"
+		 "  Mode                : managed\n"
+		 "  Controlplane        : connected (session 0x00000000000000ab)\n"
+		 "  Cache at start      : loaded\n"
+		 "  Updates applied     : 1200\n"
+		 "  Updates refused     : 2\n"
+		 "  Full resyncs        : 3\n", info_body);
+	assert_string_equal(text, want);
+	free(text);
+
+	/* Standalone: the mode only. */
+	snprintf(json, sizeof(json), "%.*s, \"mode\": \"standalone\", \"controlplane\": "
+		 "\"none\", \"session_id\": \"\", \"cache_state\": \"none\", "
+		 "\"updates_applied\": 0, \"updates_refused\": 0, \"resync_count\": 0}",
+		 (int)strlen(info_json) - 1, info_json);
+	text = render_info(json, NULL, &rc, err);
+	assert_int_equal(rc, 0);
+	snprintf(want, sizeof(want), "sgtgw-dataplane 0.1.0\n%s"
+		 "  Mode                : standalone\n", info_body);
+	assert_string_equal(text, want);
+	free(text);
+
+	/* The mode without the rest: refused, not half shown. */
+	snprintf(json, sizeof(json), "%.*s, \"mode\": \"managed\"}",
+		 (int)strlen(info_json) - 1, info_json);
+	text = render_info(json, NULL, &rc, err);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "info: 'controlplane' missing or not a string");
+	free(text);
+}
+
 static void
 info_rejects_missing_field(void **state)
 {
@@ -551,6 +598,7 @@ main(void)
 		cmocka_unit_test(ports_without_drops),
 		cmocka_unit_test(ports_reject_non_integer_reason),
 		cmocka_unit_test(info_with_and_without_greeting),
+		cmocka_unit_test(info_managed_mode),
 		cmocka_unit_test(info_rejects_missing_field),
 		cmocka_unit_test(json_keeps_order_and_indents),
 	};
