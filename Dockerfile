@@ -17,6 +17,11 @@
 # Arguments go to sgtgw-dataplane: EAL options, "--", then its own
 # (sgtgw-dataplane --help). sgtgwctl is installed too:
 #   docker exec <container> sgtgwctl counters
+# The controlplane (a config with a controlplane: section) runs from the same
+# image beside it, sharing the socket directory:
+#   docker run --rm -v /run/sgtgw:/run/sgtgw -v /etc/sgtgw:/etc/sgtgw:ro \
+#       --entrypoint sgtgw-controlplane sgtgw --config /etc/sgtgw/sgtgw.yaml
+# (the dataplane container then also needs -v /run/sgtgw:/run/sgtgw).
 FROM debian:bookworm
 
 COPY . /src/sgtgw
