@@ -85,6 +85,7 @@ class FakeCp:
                                      stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines = queue.Queue()
         self.seen = []
+        self.acks_seen = 0
         threading.Thread(target=self._read, daemon=True).start()
         self.welcome = self.expect("welcome")
 
@@ -125,14 +126,24 @@ class FakeCp:
         self.send(*cmds, "resync-end")
 
     def wait_acks(self, bindings_gen=None, policy_gen=None):
-        """Until the dataplane acknowledges these generations."""
+        """Until the dataplane acknowledges these generations. An ack may
+        already have arrived while send() waited for its "done" lines: those
+        are in seen, so they are looked at first."""
         want = {"bindings": bindings_gen, "policy": policy_gen}
-        while any(v is not None for v in want.values()):
-            words = self.expect("ack ").split()
+
+        def take(line):
+            words = line.split()
             stream, gen, result = words[1], int(words[2][2:]), words[3]
             if want[stream] is not None and gen >= want[stream]:
                 assert result == "applied", self.seen
                 want[stream] = None
+
+        for line in self.seen[self.acks_seen:]:
+            if line.startswith("ack "):
+                take(line)
+        while any(v is not None for v in want.values()):
+            take(self.expect("ack "))
+        self.acks_seen = len(self.seen)
 
     def close(self):
         if self.proc.poll() is None:
