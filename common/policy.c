@@ -368,46 +368,88 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 		   pc->sgt_idx[cell->dst]] = (uint16_t)id;
 }
 
-#define HUGE_PAGE (2u << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* The mapping a large table gets: whole huge pages; 0 for a small one. */
+static size_t
+table_map_len(size_t n, size_t size)
+{
+	size_t bytes = n * size;
+
+	return bytes < HUGE_PAGE ? 0 :
+	       (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
 
 /*
- * Zeroed memory for an array the workers index at random. A large one is
- * aligned to and advised as transparent huge pages: a 4,096-SGT matrix is
- * 32 MiB, and on 4 KiB pages nearly every packet's matrix lookup would miss
- * the TLB as well as the cache. Freed with free().
+ * Zeroed memory for an array the workers index at random. A large one gets
+ * a mapping of its own, aligned to and advised as transparent huge pages
+ * before anything touches it: a 4,096-SGT matrix is 32 MiB, and on 4 KiB
+ * pages nearly every packet's matrix lookup would miss the TLB as well as
+ * the cache. (From malloc, it could land on heap pages the loader already
+ * faulted in as 4 KiB ones.) Freed with table_free(), same n and size.
  */
 static void *
 table_calloc(size_t n, size_t size)
 {
-	size_t bytes;
+	size_t len;
+	uintptr_t raw, start;
 	void *p;
 
-	if (n != 0 && size > SIZE_MAX / n)
+	if (n != 0 && size > (SIZE_MAX - 2 * HUGE_PAGE) / n)
 		return NULL;
-	bytes = n * size;
-	if (bytes < HUGE_PAGE)
+	len = table_map_len(n, size);
+	if (len == 0)
 		return calloc(n, size);
-	bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: fine if refused */
-	memset(p, 0, bytes);
-	return p;
+	/* Keep the aligned len bytes, give back the rest. */
+	raw = (uintptr_t)p;
+	start = (raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	if (start > raw)
+		munmap(p, start - raw);
+	if (raw + HUGE_PAGE > start)
+		munmap((void *)(start + len), raw + HUGE_PAGE - start);
+	(void)madvise((void *)start, len, MADV_HUGEPAGE); /* a hint */
+	/* Fault it all in now, as huge pages where the kernel has them. */
+	memset((void *)start, 0, len);
+	return (void *)start;
+}
+
+static void
+table_free(void *p, size_t n, size_t size)
+{
+	size_t len = table_map_len(n, size);
+
+	if (p == NULL)
+		return;
+	if (len == 0)
+		free(p);
+	else
+		munmap(p, len);
+}
+
+/* ACE slots in a compiled policy: at least one, so that &aces[ace_first]
+ * of a cell without ACEs never points into a NULL array. */
+static size_t
+ace_slots(uint64_t n_aces)
+{
+	return n_aces > 0 ? (size_t)n_aces : 1;
 }
 
 static int
 allocate(struct compiler *c, uint64_t n_aces)
 {
 	struct policy_compiled *pc = c->pc;
-	/* At least one element, so that &aces[ace_first] of an empty cell
-	 * never points into a NULL array. */
-	size_t ace_slots = n_aces > 0 ? (size_t)n_aces : 1;
 
+	/* Set before the arrays: policy_compiled_free() sizes them by it. */
+	pc->n_aces = (uint32_t)n_aces;
 	pc->matrix = table_calloc((size_t)pc->n_idx * pc->n_idx,
 				  sizeof(*pc->matrix));
 	pc->cells = table_calloc(pc->n_cells, sizeof(*pc->cells));
-	pc->aces = table_calloc(ace_slots, sizeof(*pc->aces));
-	pc->origin = calloc(ace_slots, sizeof(*pc->origin));
+	pc->aces = table_calloc(ace_slots(n_aces), sizeof(*pc->aces));
+	pc->origin = calloc(ace_slots(n_aces), sizeof(*pc->origin));
 	if (pc->matrix == NULL || pc->cells == NULL || pc->aces == NULL ||
 	    pc->origin == NULL)
 		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
@@ -463,9 +505,10 @@ policy_compiled_free(struct policy_compiled *pc)
 {
 	if (pc == NULL)
 		return;
-	free(pc->matrix);
-	free(pc->cells);
-	free(pc->aces);
+	table_free(pc->matrix, (size_t)pc->n_idx * pc->n_idx,
+		   sizeof(*pc->matrix));
+	table_free(pc->cells, pc->n_cells, sizeof(*pc->cells));
+	table_free(pc->aces, ace_slots(pc->n_aces), sizeof(*pc->aces));
 	free(pc->origin);
 	free(pc);
 }

@@ -612,7 +612,7 @@ sgt_dup_item(const struct cfg_raw_sgt *s, uint32_t i, bool by_name,
 static int
 sgt_duplicates(struct load *ld, bool by_name)
 {
-	uint32_t n = ld->raw->sgts_count, first, again;
+	uint32_t n = ld->raw->sgts_count, first = 0, again = 0;
 	struct dup_item *items = dup_items(ld, n);
 	const char *field = by_name ? "name" : "value";
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX], what[CFG_NAME_TEXT];
@@ -751,7 +751,7 @@ build_sgacl(struct load *ld, uint32_t i)
 static int
 sgacl_duplicates(struct load *ld)
 {
-	uint32_t n = ld->raw->sgacls_count, first, again;
+	uint32_t n = ld->raw->sgacls_count, first = 0, again = 0;
 	struct dup_item *items = dup_items(ld, n);
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
 	int rc = 0;
@@ -820,7 +820,7 @@ build_port(struct load *ld, uint32_t i)
 static int
 port_duplicates(struct load *ld)
 {
-	uint32_t n = ld->raw->ports_count, first, again;
+	uint32_t n = ld->raw->ports_count, first = 0, again = 0;
 	struct dup_item *items = dup_items(ld, n);
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
 	int rc = 0;
@@ -983,7 +983,7 @@ cell_duplicates(struct load *ld)
 	const struct policy *p = &ld->cfg->policy;
 	struct dup_item *items = dup_items(ld, p->n_cells);
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
-	uint32_t first, again;
+	uint32_t first = 0, again = 0;
 	int rc = 0;
 
 	if (!items)
@@ -1111,7 +1111,7 @@ binding_duplicates(struct load *ld)
 	const struct config *cfg = ld->cfg;
 	struct dup_item *items = dup_items(ld, cfg->n_bindings);
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
-	uint32_t first, again;
+	uint32_t first = 0, again = 0;
 	int rc = 0;
 
 	if (!items)

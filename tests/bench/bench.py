@@ -460,7 +460,12 @@ def main():
                "--v4-prefixes", str(args.v4_prefixes),
                "--v6-prefixes", str(args.v6_prefixes),
                "--ms", str(ms), "--repeat", str(repeat), "--json"]
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+        try:
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+        finally:
+            # --in-memory still leaves the EAL's runtime directory.
+            shutil.rmtree(runtime_dir(f"sgtgw-bench-{os.getpid()}-pipe"),
+                          ignore_errors=True)
         res["pipeline"] = json.loads(r.stdout)
     if not args.no_e2e:
         l3fwd_exe = build_l3fwd(args.build)

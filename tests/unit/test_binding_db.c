@@ -694,7 +694,7 @@ test_lookup_exact(void **state)
 /* ---- iteration -------------------------------------------------------------- */
 
 struct collect {
-	char keys[16][48];
+	char keys[16][INET6_ADDRSTRLEN + 8];
 	sgt_t sgt[16];
 	enum binding_source src[16];
 	size_t n;
