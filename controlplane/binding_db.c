@@ -795,6 +795,21 @@ binding_db_foreach(struct binding_db *db, const struct binding_key *after,
 	return 0;
 }
 
+int
+binding_db_foreach_unordered(const struct binding_db *db, binding_visit_fn fn,
+			     void *ctx)
+{
+	for (uint32_t i = 0; i < db->n_entries; i++) {
+		const struct bdb_entry *e = &db->entries[i];
+		struct winner w = entry_winner(e);
+		int rc = fn(ctx, &e->key, w.sgt, (enum binding_source)w.src);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 void
 binding_db_counts(const struct binding_db *db, struct binding_db_counts *c)
 {

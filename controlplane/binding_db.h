@@ -143,6 +143,11 @@ typedef int (*binding_visit_fn)(void *ctx, const struct binding_key *k,
 int binding_db_foreach(struct binding_db *db, const struct binding_key *after,
 		       binding_visit_fn fn, void *ctx);
 
+/* The same visit in no particular order (storage order): no sort, for a
+ * caller that does not need one (the dataplane's cache). */
+int binding_db_foreach_unordered(const struct binding_db *db,
+				 binding_visit_fn fn, void *ctx);
+
 void binding_db_counts(const struct binding_db *db,
 		       struct binding_db_counts *c);
 

@@ -246,8 +246,26 @@ list_one(void *ctx, const struct binding *b)
 	return 0;
 }
 
+static int
+list_bindings(struct dp_bindings *d, bool sorted, struct binding **out,
+	      uint32_t *n);
+
 int
 dp_bindings_list(struct dp_bindings *d, struct binding **out, uint32_t *n)
+{
+	return list_bindings(d, true, out, n);
+}
+
+int
+dp_bindings_list_unordered(struct dp_bindings *d, struct binding **out,
+			   uint32_t *n)
+{
+	return list_bindings(d, false, out, n);
+}
+
+static int
+list_bindings(struct dp_bindings *d, bool sorted, struct binding **out,
+	      uint32_t *n)
 {
 	struct list l = { .cap = (uint32_t)dp_bindings_count(d) };
 	int rc;
@@ -259,7 +277,13 @@ dp_bindings_list(struct dp_bindings *d, struct binding **out, uint32_t *n)
 	l.b = malloc((size_t)l.cap * sizeof(*l.b));
 	if (l.b == NULL)
 		return -ENOMEM;
-	rc = dp_bindings_foreach(d, NULL, list_one, &l);
+	if (sorted) {
+		rc = dp_bindings_foreach(d, NULL, list_one, &l);
+	} else {
+		struct visit v = { .fn = list_one, .ctx = &l };
+
+		rc = binding_db_foreach_unordered(d->shadow, visit_one, &v);
+	}
 	if (rc != 0) {
 		free(l.b);
 		return rc < 0 ? rc : -ENOMEM;

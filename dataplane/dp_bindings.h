@@ -45,6 +45,9 @@ size_t dp_bindings_count(const struct dp_bindings *d);
 /* Every binding in order (family, address, length) into a new array
  * (free() it; NULL when there are none). 0, or -ENOMEM. */
 int dp_bindings_list(struct dp_bindings *d, struct binding **out, uint32_t *n);
+/* The same in no particular order: a copy, no sort (the cache). */
+int dp_bindings_list_unordered(struct dp_bindings *d, struct binding **out,
+			       uint32_t *n);
 
 /* Visit bindings in the same order, after the prefix `after` (NULL: from
  * the first); fn returns non-zero to stop, which is returned. */

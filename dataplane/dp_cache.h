@@ -10,6 +10,7 @@
 #ifndef SGTGW_DP_CACHE_H
 #define SGTGW_DP_CACHE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -29,6 +30,13 @@ struct dp_cache {
 	uint64_t next_write_ms;         /* not before (unless forced) */
 	uint64_t writes;
 	uint64_t write_failures;
+	bool force_pending;             /* a forced write waits for the last */
+	/* The writer thread (dp_cache.c). */
+	bool started, stop, failed;
+	pthread_t writer;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct cache_job *job;          /* under way; NULL: idle */
 };
 
 /* Read the file at start. Fills *c (free with cache_contents_free) and
@@ -50,6 +58,10 @@ void dp_cache_changed(struct dp_cache *cache);
  */
 void dp_cache_flush(struct dp_cache *cache, struct dataplane *dp, bool force,
 		    uint64_t now_ms);
+
+/* At exit: wait for a write under way, then (write) write what is
+ * applied if it changed, and end the writer thread. */
+void dp_cache_stop(struct dp_cache *cache, struct dataplane *dp, bool write);
 
 /* "none", "loaded", "refused". */
 const char *dp_cache_state_name(enum ctl_cache_state s);

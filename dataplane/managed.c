@@ -326,8 +326,8 @@ managed_stop(struct dataplane *dp)
 
 	if (m == NULL)
 		return;
-	if (m->stream != NULL && !update_apply_in_resync(m->stream))
-		dp_cache_flush(&m->cache, dp, true, mono_ms());
+	dp_cache_stop(&m->cache, dp, m->stream != NULL &&
+		      !update_apply_in_resync(m->stream));
 	ctl_server_close(m->server);
 	m->server = NULL;
 }

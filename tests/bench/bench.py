@@ -36,6 +36,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sync_bench  # noqa: E402  (beside this file)
+
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 L3FWD_SRC = "/usr/share/dpdk/examples/l3fwd"
 E2E_PACKETS = 4096          # frames in the replayed pcap (pcap keeps one mbuf each)
@@ -339,6 +342,8 @@ def print_tables(res):
         print_pipeline(res["pipeline"])
     if "e2e" in res:
         print_e2e(res["e2e"])
+    if "sync" in res:
+        sync_bench.print_table(res["sync"])
 
 
 def print_pipeline(pl):
@@ -427,6 +432,8 @@ def main():
                     help="CPU for the pipeline benchmark (default: the last)")
     ap.add_argument("--no-e2e", action="store_true")
     ap.add_argument("--no-pipeline", action="store_true")
+    ap.add_argument("--no-sync", action="store_true",
+                    help="skip the controlplane -> dataplane update benchmark")
     args = ap.parse_args()
     ms, repeat = 300, 5
     if args.quick:
@@ -475,6 +482,10 @@ def main():
         res["e2e"] = {"packets": E2E_PACKETS, "seconds": args.seconds,
                       "warmup": args.warmup, "repeat": args.e2e_repeat,
                       "rows": rows, "scaling": scaling, "config_load": loads}
+    if not args.no_sync:
+        log("== updates: controlplane -> dataplane (sync_bench.py)")
+        res["sync"] = sync_bench.bench(["--build", args.build] +
+                                       (["--quick"] if args.quick else []))
     if args.json:
         json.dump(res, sys.stdout, indent=1)
         print()

@@ -14,6 +14,9 @@
  *   resync-begin | resync-end  RESYNC_BEGIN / RESYNC_END
  *   skip N                     the next bindings generation jumps N ahead
  *   bad                        a message that fails update_msg_check
+ *   churn N HOSTS SGT0 SGTS [PREFIX=SGT ...]
+ *                              N binding messages in bulk, the pattern
+ *                              below (test_live_updates.py)
  *   mute | unmute              stop / resume sending keepalives
  *   sleep-ms N                 wait (still answering the socket)
  *   quit
@@ -29,6 +32,19 @@
  *   error code=N TEXT          an ERROR came (then exit status 3)
  *   closed                     the dataplane closed the connection
  *   fail TEXT                  this program failed (exit status 1)
+ *
+ * churn: message i of the session's churn (counted over every churn
+ * command) is, when PREFIX=SGT pairs are given and i % 16 == 15, a
+ * "neutral" toggle: toggle t = i / 16 adds pair t % P (P pairs) when
+ * (t / P) is even, else deletes it. The test picks pairs whose add or
+ * delete changes no verdict (a host inside a prefix of the same SGT).
+ * Every other message is churn message c (counted likewise) on slot
+ * h = c % HOSTS in round r = c / HOSTS: r % 3 == 0 or 1 adds the slot's
+ * prefix with SGT SGT0 + (h + r) % SGTS and source 1 + (h + r) % 4 (round
+ * 1 replaces round 0's), r % 3 == 2 deletes it. Slot h's prefix: h % 8 ==
+ * 7, 2001:db8:100::h/128; h % 8 == 6, 11.(h >> 8 & 255).(h & 255).0/24;
+ * else 10.(100 + (h >> 16)).(h >> 8 & 255).(h & 255)/32. Pushed in bulk,
+ * waiting (and keeping the session alive) while the ring is full.
  *
  * Not installed; a test helper, not a reference controlplane.
  */
@@ -64,6 +80,7 @@ struct fake {
 	uint64_t bgen, pgen;
 	uint64_t last_ka_ms;
 	bool muted;
+	uint64_t churn_i, churn_c;      /* churn messages so far: all, churn */
 };
 
 static const char *const cache_names[] = { "none", "loaded", "refused" };
@@ -285,6 +302,113 @@ binding_cmd(struct fake *f, enum update_type type, char **arg, int n)
 	push(f, &m);
 }
 
+/* n messages in order, waiting for room while the ring is full. */
+static void
+push_bulk(struct fake *f, const struct update_msg *m, unsigned n)
+{
+	uint64_t since = 0;
+
+	while (n > 0) {
+		int rc = shm_channel_enqueue(f->ch, m, n, NULL);
+
+		if (rc < 0)
+			die("enqueue: %s", strerror(-rc));
+		m += rc;
+		n -= (unsigned)rc;
+		if (rc > 0)
+			since = 0;
+		if (n == 0)
+			break;
+		if (since == 0)
+			since = now_ms();
+		else if (now_ms() - since > ENQUEUE_TRIES)
+			die("the ring stayed full for %d ms", ENQUEUE_TRIES);
+		if (!serve(f, 0))
+			exit(2);
+		usleep(100);
+	}
+	keepalive(f);
+}
+
+static void
+churn_slot(uint64_t h, struct binding *b)
+{
+	memset(b->addr, 0, sizeof(b->addr));
+	if (h % 8 == 7) {
+		b->family = AF_INET6;
+		b->prefix_len = 128;
+		b->addr[0] = 0x20, b->addr[1] = 0x01, b->addr[2] = 0x0d;
+		b->addr[3] = 0xb8, b->addr[4] = 0x01, b->addr[5] = 0x00;
+		b->addr[12] = (uint8_t)(h >> 24), b->addr[13] = (uint8_t)(h >> 16);
+		b->addr[14] = (uint8_t)(h >> 8), b->addr[15] = (uint8_t)h;
+	} else if (h % 8 == 6) {
+		b->family = AF_INET;
+		b->prefix_len = 24;
+		b->addr[0] = 11, b->addr[1] = (uint8_t)(h >> 8);
+		b->addr[2] = (uint8_t)h;
+	} else {
+		b->family = AF_INET;
+		b->prefix_len = 32;
+		b->addr[0] = 10, b->addr[1] = (uint8_t)(100 + (h >> 16));
+		b->addr[2] = (uint8_t)(h >> 8), b->addr[3] = (uint8_t)h;
+	}
+}
+
+static void
+churn_cmd(struct fake *f, char **arg, int n)
+{
+	struct update_msg batch[256];
+	struct binding neutral[8] = { 0 };
+	unsigned n_neutral = 0, used = 0;
+	uint64_t count, hosts, sgt0, sgts;
+
+	if (n < 5 || n > 5 + 8)
+		die("churn N HOSTS SGT0 SGTS [PREFIX=SGT ...] (at most 8 pairs)");
+	count = strtoull(arg[1], NULL, 10);
+	hosts = strtoull(arg[2], NULL, 10);
+	sgt0 = strtoull(arg[3], NULL, 10);
+	sgts = strtoull(arg[4], NULL, 10);
+	if (hosts == 0 || sgts == 0 || hosts > (1u << 22))
+		die("churn: bad HOSTS or SGTS");
+	for (int k = 5; k < n; k++) {
+		char *eq = strchr(arg[k], '=');
+		struct binding *b = &neutral[n_neutral++];
+
+		if (eq == NULL)
+			die("churn: %s is not PREFIX=SGT", arg[k]);
+		*eq = '\0';
+		parse_prefix(arg[k], b);
+		b->sgt = (sgt_t)atoi(eq + 1);
+		b->source = BINDING_SRC_CLI;
+	}
+	for (uint64_t k = 0; k < count; k++, f->churn_i++) {
+		struct binding b = { 0 };
+		enum update_type type = UPDATE_BINDING_ADD;
+
+		if (n_neutral > 0 && f->churn_i % 16 == 15) {
+			uint64_t t = f->churn_i / 16;
+
+			b = neutral[t % n_neutral];
+			if ((t / n_neutral) % 2 != 0)
+				type = UPDATE_BINDING_DEL;
+		} else {
+			uint64_t c = f->churn_c++, h = c % hosts, r = c / hosts;
+
+			churn_slot(h, &b);
+			b.sgt = (sgt_t)(sgt0 + (h + r) % sgts);
+			b.source = (uint8_t)(1 + (h + r) % 4);
+			if (r % 3 == 2)
+				type = UPDATE_BINDING_DEL;
+		}
+		update_msg_binding(&batch[used++], type, &b, ++f->bgen);
+		if (used == sizeof(batch) / sizeof(batch[0])) {
+			push_bulk(f, batch, used);
+			used = 0;
+		}
+	}
+	push_bulk(f, batch, used);
+}
+
 static void
 policy_cmd(struct fake *f, const char *path)
 {
@@ -335,10 +459,10 @@ bad_cmd(struct fake *f)
 static bool
 command(struct fake *f, char *line)
 {
-	char *arg[8], *save = NULL;
+	char *arg[16], *save = NULL;
 	int n = 0;
 
-	for (char *t = strtok_r(line, " \t\n", &save); t && n < 8;
+	for (char *t = strtok_r(line, " \t\n", &save); t && n < 16;
 	     t = strtok_r(NULL, " \t\n", &save))
 		arg[n++] = t;
 	if (n == 0)
@@ -364,6 +488,8 @@ command(struct fake *f, char *line)
 		f->bgen += strtoull(arg[1], NULL, 10);
 	else if (strcmp(arg[0], "bad") == 0)
 		bad_cmd(f);
+	else if (strcmp(arg[0], "churn") == 0)
+		churn_cmd(f, arg, n);
 	else if (strcmp(arg[0], "mute") == 0)
 		f->muted = true;
 	else if (strcmp(arg[0], "unmute") == 0)
