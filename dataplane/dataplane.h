@@ -88,8 +88,4 @@ struct dataplane {
 /* Worker lcore entry point (arg: struct dp_worker *). */
 int worker_main(void *arg);
 
-/* The process-wide instance, for the telemetry callbacks, which DPDK calls
- * without a context argument. */
-extern struct dataplane *dataplane_instance;
-
 #endif

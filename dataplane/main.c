@@ -36,7 +36,6 @@
 #define MAIN_LOOP_MS 10
 #define MBUF_CACHE 256
 
-struct dataplane *dataplane_instance;
 static struct dataplane the_dp;
 
 struct options {
@@ -541,7 +540,6 @@ main(int argc, char **argv)
 		sg_log(LOG_ERR, "%s", err);
 		goto out;
 	}
-	dataplane_instance = dp;
 	pthread_mutex_init(&dp->view_lock, NULL);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

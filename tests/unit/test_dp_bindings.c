@@ -25,35 +25,22 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "unit_eal.h"
 #include "dp_bindings.h"
 #include "sgt_table.h"
 
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *argv[] = {
-		"test_dp_bindings", "--no-pci", "--no-huge", "-m", "512",
-		"--no-shconf", "--no-telemetry", "--file-prefix", prefix,
-		"-l", "0", "--log-level=lib.*:error",
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "sgtgw_test_dpb_%d", (int)getpid());
-	return rte_eal_init((int)RTE_DIM(argv), argv) < 0 ? -1 : 0;
+	return unit_eal_init("test_dp_bindings", "512");
 }
 
 static int
 eal_teardown(void **state)
 {
-	char dir[PATH_MAX];
-	int ret;
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	ret = rte_eal_cleanup();
-	rmdir(dir);
-	return ret;
+	return unit_eal_cleanup();
 }
 
 /* ---- helpers ---- */

@@ -22,6 +22,7 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 
+#include "unit_eal.h"
 #include "config.h"
 #include "inline_tag.h"
 #include "pkt_parse.h"
@@ -764,21 +765,13 @@ test_bad_ipv6(void **state)
 /* ---- inline_tag_apply on mbufs ------------------------------------------ */
 
 static struct rte_mempool *pool;
-static char eal_prefix[64];
 
 
 static int
 eal_setup(void **state)
 {
-	char *argv[] = {
-		"test_pkt_parse", "--no-pci", "--no-huge", "--no-shconf", "-m", "128",
-		"--no-telemetry", "--file-prefix", eal_prefix, "-l", "0",
-		"--log-level=lib.*:error",
-	};
-
 	(void)state;
-	snprintf(eal_prefix, sizeof(eal_prefix), "sgtgw_test_parse_%d", (int)getpid());
-	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])), argv) < 0)
+	if (unit_eal_init("test_pkt_parse", "128") < 0)
 		return -1;
 	pool = rte_pktmbuf_pool_create("test_parse", 256, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -788,17 +781,9 @@ eal_setup(void **state)
 static int
 eal_teardown(void **state)
 {
-	char dir[PATH_MAX];
-	int ret;
-
 	(void)state;
 	rte_mempool_free(pool);
-	/* EAL leaves an empty runtime directory behind: one per run would
-	 * pile up. */
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	ret = rte_eal_cleanup();
-	rmdir(dir);
-	return ret;
+	return unit_eal_cleanup();
 }
 
 static struct rte_mbuf *

@@ -25,34 +25,21 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "unit_eal.h"
 #include "policy_rt.h"
 
 static int
 eal_setup(void **state)
 {
-	char prefix[64];
-	char *argv[] = {
-		"test_policy_rt", "--no-pci", "--no-huge", "-m", "256",
-		"--no-shconf", "--no-telemetry", "--file-prefix", prefix,
-		"-l", "0", "--log-level=lib.*:error",
-	};
-
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "sgtgw_test_prt_%d", (int)getpid());
-	return rte_eal_init((int)RTE_DIM(argv), argv) < 0 ? -1 : 0;
+	return unit_eal_init("test_policy_rt", "256");
 }
 
 static int
 eal_teardown(void **state)
 {
-	char dir[PATH_MAX];
-	int ret;
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	ret = rte_eal_cleanup();
-	rmdir(dir);
-	return ret;
+	return unit_eal_cleanup();
 }
 
 /* ---- helpers ---- */

@@ -30,6 +30,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "unit_eal.h"
 #include "sgt_table.h"
 
 /* ---- EAL, once per process ---- */
@@ -40,20 +41,12 @@ static int
 eal_setup(void **state)
 {
 	static bool done;
-	char prefix[64];
-	char *argv[] = {
-		"test_sgt_table", "--no-pci", "--no-huge", "-m", "1024",
-		"--no-shconf", "--no-telemetry", "--file-prefix", prefix,
-		"-l", "0",
-		"--log-level=lib.*:error",
-	};
 
 	(void)state;
 	if (done)
 		return 0;
 	sched_getaffinity(0, sizeof(all_cpus), &all_cpus);
-	snprintf(prefix, sizeof(prefix), "sgtgw_test_tbl_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (unit_eal_init("test_sgt_table", "1024") < 0)
 		return -1;
 	done = true;
 	return 0;
@@ -62,16 +55,8 @@ eal_setup(void **state)
 static int
 eal_teardown(void **state)
 {
-	char dir[PATH_MAX];
-	int ret;
-
 	(void)state;
-	/* Even without shared config EAL makes a runtime directory; it is
-	 * empty by now, and leaving one per test run would pile up. */
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
-	ret = rte_eal_cleanup();
-	rmdir(dir);
-	return ret;
+	return unit_eal_cleanup();
 }
 
 /* ---- helpers ---- */
