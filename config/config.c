@@ -748,27 +748,38 @@ build_sgacl(struct load *ld, uint32_t i)
 	return 0;
 }
 
+/* A name given twice in LIST ("sgacls", "ports"): the second one is
+ * reported, naming the line of the first. */
 static int
-sgacl_duplicates(struct load *ld)
+name_duplicates(struct load *ld, const char *list, const char *what,
+		uint32_t n, const char *(*name_at)(const struct load *, uint32_t))
 {
-	uint32_t n = ld->raw->sgacls_count, first = 0, again = 0;
+	uint32_t first = 0, again = 0;
 	struct dup_item *items = dup_items(ld, n);
 	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
 	int rc = 0;
 
 	if (!items)
 		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		items[i] = (struct dup_item){ ld->raw->sgacls[i].name,
-					      strlen(ld->raw->sgacls[i].name),
-					      i };
+	for (uint32_t i = 0; i < n; i++) {
+		const char *name = name_at(ld, i);
+
+		items[i] = (struct dup_item){ name, strlen(name), i };
+	}
 	if (find_duplicate(items, n, &first, &again))
-		rc = bad(ld, keyf(key, "sgacls[%u].name", again),
-			 "SGACL name '%s' given twice (first on line %lu, "
-			 "sgacls[%u])", ld->raw->sgacls[again].name,
-			 line_of(ld, keyf(where, "sgacls[%u]", first)), first);
+		rc = bad(ld, keyf(key, "%s[%u].name", list, again),
+			 "%s name '%s' given twice (first on line %lu, %s[%u])",
+			 what, name_at(ld, again),
+			 line_of(ld, keyf(where, "%s[%u]", list, first)),
+			 list, first);
 	free(items);
 	return rc;
+}
+
+static const char *
+sgacl_name_at(const struct load *ld, uint32_t i)
+{
+	return ld->raw->sgacls[i].name;
 }
 
 static int
@@ -785,7 +796,8 @@ build_sgacls(struct load *ld)
 		if (build_sgacl(ld, i) < 0)
 			return -1;
 	}
-	return sgacl_duplicates(ld);
+	return name_duplicates(ld, "sgacls", "SGACL",
+			       ld->raw->sgacls_count, sgacl_name_at);
 }
 
 /* ---- ports ------------------------------------------------------------ */
@@ -817,27 +829,10 @@ build_port(struct load *ld, uint32_t i)
 	return 0;
 }
 
-static int
-port_duplicates(struct load *ld)
+static const char *
+port_name_at(const struct load *ld, uint32_t i)
 {
-	uint32_t n = ld->raw->ports_count, first = 0, again = 0;
-	struct dup_item *items = dup_items(ld, n);
-	char key[CFG_KEY_MAX], where[CFG_KEY_MAX];
-	int rc = 0;
-
-	if (!items)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		items[i] = (struct dup_item){ ld->raw->ports[i].name,
-					      strlen(ld->raw->ports[i].name),
-					      i };
-	if (find_duplicate(items, n, &first, &again))
-		rc = bad(ld, keyf(key, "ports[%u].name", again),
-			 "port name '%s' given twice (first on line %lu, "
-			 "ports[%u])", ld->raw->ports[again].name,
-			 line_of(ld, keyf(where, "ports[%u]", first)), first);
-	free(items);
-	return rc;
+	return ld->raw->ports[i].name;
 }
 
 static int
@@ -854,7 +849,8 @@ build_ports(struct load *ld)
 		if (build_port(ld, i) < 0)
 			return -1;
 	}
-	return port_duplicates(ld);
+	return name_duplicates(ld, "ports", "port",
+			       ld->raw->ports_count, port_name_at);
 }
 
 /* ---- port pairs -------------------------------------------------------- */
