@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IP-to-SGT tables on rte_hash, rte_lpm and rte_lpm6 (see sgt_table.h).
+ * IP-to-SGT tables (see sgt_table.h): IPv4 in v4_dir (hosts and prefixes
+ * in one DIR-24-8 table, v4_dir.h says why), IPv6 on rte_hash and rte_lpm6.
  *
- * Why host bindings live in a hash beside the LPM rather than in it as /32s:
- * ISE and SXP push host bindings by the hundred thousand. In rte_lpm each /32
- * would take a 1 KiB tbl8 group per distinct /24, and rte_lpm finds a rule
- * by scanning the rules of that depth, so every add and delete would be
- * linear. The hash updates in constant time, and a /32 is by definition the
- * longest match: a hash hit ends the lookup, only misses go on to the LPM.
+ * Why IPv6 host bindings live in a hash beside the LPM rather than in it as
+ * /128s: ISE and SXP push host bindings by the hundred thousand, and
+ * rte_lpm6 would spend tbl8 groups on each. The hash updates in constant
+ * time, and a /128 is by definition the longest match: a hash hit ends the
+ * lookup, only misses go on to the LPM.
  *
- * rte_lpm and rte_lpm6 reject depth 0, so a /0 binding is kept here, in one
+ * v4_dir and rte_lpm6 keep no /0, so a /0 binding is kept here, in one
  * word the readers load once per burst.
  */
-/* rte_lpm_rcu_qsbr_add() is still experimental in DPDK 22.11; it is the only
- * way to have rte_lpm hold freed tbl8 groups back from readers. */
+/* rte_hash_rcu_qsbr_add() is still experimental in DPDK 22.11; it is the
+ * only way to have rte_hash hold deleted slots back from readers. */
 #ifndef ALLOW_EXPERIMENTAL_API
 #define ALLOW_EXPERIMENTAL_API 1
 #endif
 
 #include "sgt_table.h"
+#include "v4_dir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +30,6 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -38,7 +38,7 @@
  * hold its SGT. */
 #define DEFAULT_SET (UINT32_C(1) << 16)
 
-/* Deeper prefixes live in tbl8 groups, which a delete may free. */
+/* rte_lpm6: deeper prefixes live in tbl8 groups, which a delete may free. */
 #define LPM_TBL24_DEPTH 24
 
 /* rte_lpm6 walks one tbl8 group per byte after the first three, so a /64 in
@@ -52,8 +52,7 @@
 
 struct sgt_table {
 	/* Read by the workers on every burst. */
-	struct rte_hash *h4;
-	struct rte_lpm *p4;
+	struct v4_dir *d4;
 	struct rte_hash *h6;
 	struct rte_lpm6 *p6;
 	uint32_t v4_default;    /* DEFAULT_SET | sgt, or 0; atomic access */
@@ -78,19 +77,6 @@ host_hash_entries(uint32_t max)
 	return (uint64_t)max + max / 8 + RTE_HASH_LOOKUP_BULK_MAX;
 }
 
-/* rte_hash compares keys that are not a multiple of 16 bytes with memcmp()
- * (through a pointer); an IPv4 key is one 32-bit compare. */
-static int
-key4_cmp(const void *a, const void *b, size_t len)
-{
-	uint32_t x, y;
-
-	(void)len;
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	return x != y;
-}
-
 /*
  * rte_hash_crc() reads its key as 8-byte words in place, and IPv6
  * addresses arrive at any alignment (inside a packet, a config record, a
@@ -108,16 +94,15 @@ key16_hash(const void *key, uint32_t len, uint32_t init)
 }
 
 static struct rte_hash *
-host_hash_create(const struct sgt_table_params *p, const char *suffix,
-		 uint32_t key_len, uint32_t max)
+host6_hash_create(const struct sgt_table_params *p)
 {
 	char name[RTE_HASH_NAMESIZE];
-	uint64_t entries = host_hash_entries(max);
+	uint64_t entries = host_hash_entries(p->max_v6_hosts);
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = (uint32_t)entries,
-		.key_len = key_len,
-		.hash_func = key_len == 16 ? key16_hash : rte_hash_crc,
+		.key_len = RTE_LPM6_IPV6_ADDR_SIZE,
+		.hash_func = key16_hash,
 		.socket_id = p->socket_id,
 		/* LF: readers never lock, one writer. EXT_TABLE (which 22.11
 		 * combines with LF) chains overflowing buckets, so the
@@ -131,13 +116,10 @@ host_hash_create(const struct sgt_table_params *p, const char *suffix,
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	snprintf(name, sizeof(name), "%s_%s", p->name, suffix);
+	snprintf(name, sizeof(name), "%s_h6", p->name);
 	h = rte_hash_create(&hp);
 	if (h == NULL)
 		return NULL;
-	/* A function pointer: fine, no other process reads this hash. */
-	if (key_len == sizeof(uint32_t))
-		rte_hash_set_cmp_func(h, key4_cmp);
 	if (p->rcu == NULL)
 		return h;
 
@@ -152,36 +134,6 @@ host_hash_create(const struct sgt_table_params *p, const char *suffix,
 		return NULL;
 	}
 	return h;
-}
-
-static struct rte_lpm *
-prefix4_create(const struct sgt_table_params *p)
-{
-	char name[RTE_LPM_NAMESIZE];
-	/* Every prefix longer than /24 in a /24 of its own takes a tbl8
-	 * group: one per prefix is the worst case, 1 KiB a prefix beside
-	 * the 64 MiB tbl24 that every rte_lpm has anyway. */
-	struct rte_lpm_config c = {
-		.max_rules = p->max_v4_prefixes,
-		.number_tbl8s = RTE_MIN(p->max_v4_prefixes,
-					(uint32_t)RTE_LPM_MAX_TBL8_NUM_GROUPS),
-	};
-	struct rte_lpm *lpm;
-
-	snprintf(name, sizeof(name), "%s_p4", p->name);
-	lpm = rte_lpm_create(name, p->socket_id, &c);
-	if (lpm == NULL || p->rcu == NULL)
-		return lpm;
-
-	struct rte_lpm_rcu_config rc = {
-		.v = p->rcu,
-		.mode = RTE_LPM_QSBR_MODE_DQ,
-	};
-	if (rte_lpm_rcu_qsbr_add(lpm, &rc) != 0) {
-		rte_lpm_free(lpm);
-		return NULL;
-	}
-	return lpm;
 }
 
 static struct rte_lpm6 *
@@ -212,22 +164,22 @@ params_check(const struct sgt_table_params *p)
 static int
 tables_create(struct sgt_table *t, const struct sgt_table_params *p)
 {
-	if (p->max_v4_hosts != 0) {
-		t->h4 = host_hash_create(p, "h4", sizeof(uint32_t),
-					 p->max_v4_hosts);
-		if (t->h4 == NULL)
-			return -1;
-	}
-	/* max_v4_prefixes counts a /0 too, which needs no LPM; keeping
-	 * the rule simple costs an LPM for a table that has only a /0. */
-	if (p->max_v4_prefixes != 0) {
-		t->p4 = prefix4_create(p);
-		if (t->p4 == NULL)
+	/* max_v4_prefixes counts a /0 too, which needs no v4_dir; keeping
+	 * the rule simple costs a tbl24 for a table that has only a /0. */
+	if (p->max_v4_hosts != 0 || p->max_v4_prefixes != 0) {
+		struct v4_dir_params dp = {
+			.name = p->name,
+			.socket_id = p->socket_id,
+			.rcu = p->rcu,
+			.max_prefixes = p->max_v4_prefixes,
+		};
+
+		t->d4 = v4_dir_create(&dp);
+		if (t->d4 == NULL)
 			return -1;
 	}
 	if (p->max_v6_hosts != 0) {
-		t->h6 = host_hash_create(p, "h6", RTE_LPM6_IPV6_ADDR_SIZE,
-					 p->max_v6_hosts);
+		t->h6 = host6_hash_create(p);
 		if (t->h6 == NULL)
 			return -1;
 	}
@@ -281,8 +233,7 @@ sgt_table_free(struct sgt_table *t)
 	 * every parked entry is reclaimable; wait until it is. */
 	if (t->rcu != NULL)
 		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
-	rte_hash_free(t->h4);
-	rte_lpm_free(t->p4);
+	v4_dir_free(t->d4);
 	rte_hash_free(t->h6);
 	rte_lpm6_free(t->p6);
 	rte_free(t);
@@ -372,40 +323,34 @@ default_del(uint32_t *slot, uint32_t *count)
 	return 0;
 }
 
-/* ip in host byte order, as rte_lpm wants it. */
+/* A /1 to /32 binding. */
 static int
-prefix4_add(struct sgt_table *t, uint32_t ip, uint8_t depth, sgt_t sgt)
+v4_add(struct sgt_table *t, uint32_t ip, uint8_t len, sgt_t sgt)
 {
-	uint32_t old;
-	int present, ret;
+	uint32_t *count = len == 32 ? &t->n.v4_hosts : &t->n.v4_prefixes;
+	uint32_t max = len == 32 ? t->max.v4_hosts : t->max.v4_prefixes;
+	int ret;
 
-	if (t->p4 == NULL)
+	if (t->d4 == NULL)
 		return -ENOSPC;
-	present = rte_lpm_is_rule_present(t->p4, ip, depth, &old);
-	if (present < 0)
-		return present;
-	if (!present && t->n.v4_prefixes >= t->max.v4_prefixes)
-		return -ENOSPC;
-	ret = rte_lpm_add(t->p4, ip, depth, sgt);
-	if (wait_for_parked_room(t, ret))
-		ret = rte_lpm_add(t->p4, ip, depth, sgt);
-	if (ret == 0 && !present)
-		count_move(&t->n.v4_prefixes, 1);
-	return ret;
+	ret = v4_dir_add(t->d4, ip, len, sgt, *count < max);
+	if (ret < 0)
+		return ret;
+	if (ret == 1)
+		count_move(count, 1);
+	return 0;
 }
 
 static int
-prefix4_del(struct sgt_table *t, uint32_t ip, uint8_t depth)
+v4_del(struct sgt_table *t, uint32_t ip, uint8_t len)
 {
-	uint32_t old;
 	int ret;
 
-	/* rte_lpm_delete says -EINVAL for a missing rule: ask first. */
-	if (t->p4 == NULL || rte_lpm_is_rule_present(t->p4, ip, depth, &old) != 1)
+	if (t->d4 == NULL)
 		return -ENOENT;
-	ret = rte_lpm_delete(t->p4, ip, depth);
+	ret = v4_dir_del(t->d4, ip, len);
 	if (ret == 0)
-		count_move(&t->n.v4_prefixes, -1);
+		count_move(len == 32 ? &t->n.v4_hosts : &t->n.v4_prefixes, -1);
 	return ret;
 }
 
@@ -414,13 +359,10 @@ sgt_table_add_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len, sgt_t sgt)
 {
 	if (t == NULL || len > 32 || sgt > SGT_MAX)
 		return -EINVAL;
-	if (len == 32)
-		return host_add(t, t->h4, &addr_be, &t->n.v4_hosts,
-				t->max.v4_hosts, sgt);
 	if (len == 0)
 		return default_add(&t->v4_default, &t->n.v4_prefixes,
 				   t->max.v4_prefixes, sgt);
-	return prefix4_add(t, rte_be_to_cpu_32(addr_be), len, sgt);
+	return v4_add(t, rte_be_to_cpu_32(addr_be), len, sgt);
 }
 
 int
@@ -428,11 +370,9 @@ sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len)
 {
 	if (t == NULL || len > 32)
 		return -EINVAL;
-	if (len == 32)
-		return host_del(t, t->h4, &addr_be, &t->n.v4_hosts);
 	if (len == 0)
 		return default_del(&t->v4_default, &t->n.v4_prefixes);
-	return prefix4_del(t, rte_be_to_cpu_32(addr_be), len);
+	return v4_del(t, rte_be_to_cpu_32(addr_be), len);
 }
 
 static void
@@ -546,36 +486,15 @@ static void
 lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
 		uint32_t n, sgt_t *sgt, bool *found)
 {
-	const void *keys[SGT_TABLE_BULK_MAX];
-	uint32_t miss[SGT_TABLE_BULK_MAX];
-	uint32_t ip[SGT_TABLE_BULK_MAX];
-	uint32_t hop[SGT_TABLE_BULK_MAX];
 	uint32_t def = __atomic_load_n(&t->v4_default, __ATOMIC_RELAXED);
-	uint32_t i, n_miss;
+	uint32_t i;
 
+	if (t->d4 != NULL) {
+		v4_dir_lookup_bulk(t->d4, addr_be, n, def, sgt, found);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		keys[i] = &addr_be[i];
-	n_miss = host_lookup(t->h4, &t->n.v4_hosts, keys, n, sgt, found, miss);
-	if (n_miss == 0)
-		return;
-	if (t->p4 == NULL) {
-		for (i = 0; i < n_miss; i++)
-			set_default(def, &sgt[miss[i]], &found[miss[i]]);
-		return;
-	}
-	for (i = 0; i < n_miss; i++)
-		ip[i] = rte_be_to_cpu_32(addr_be[miss[i]]);
-	rte_lpm_lookup_bulk(t->p4, ip, hop, n_miss);
-	for (i = 0; i < n_miss; i++) {
-		uint32_t k = miss[i];
-
-		if (hop[i] & RTE_LPM_LOOKUP_SUCCESS) {
-			sgt[k] = (sgt_t)(hop[i] & 0x00FFFFFF);
-			found[k] = true;
-		} else {
-			set_default(def, &sgt[k], &found[k]);
-		}
-	}
+		set_default(def, &sgt[i], &found[i]);
 }
 
 static void

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IP-to-SGT lookup tables, built on DPDK's own structures:
- *   IPv4 hosts   rte_hash (4-byte keys, lock-free readers)
- *   IPv4 prefix  rte_lpm
- *   IPv6 hosts   rte_hash (16-byte keys)
- *   IPv6 prefix  rte_lpm6
- * A lookup tries the host table first (a /32 or /128 is the longest match),
+ * IP-to-SGT lookup tables:
+ *   IPv4 hosts and prefixes  v4_dir (DIR-24-8, v4_dir.h)
+ *   IPv6 hosts               rte_hash (16-byte keys, lock-free readers)
+ *   IPv6 prefixes            rte_lpm6
+ * An IPv6 lookup tries the host table first (a /128 is the longest match),
  * then the longest prefix. One writer at a time; readers never lock.
  * Lookups work on whole bursts.
  */

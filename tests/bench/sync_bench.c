@@ -28,9 +28,10 @@
  *            as the ring takes them; from the first enqueued to the last
  *            one's generation applied: updates a second.
  *   prefix   (--prefix-churn N --prefix-slots P) the same pattern with
- *            every slot an IPv4 /24, 13.(h >> 8).(h & 255).0/24: prefix
- *            updates go to rte_lpm, whose add and delete search the rules
- *            of a depth one by one. The dataplane holds at most 16,384
+ *            every slot an IPv4 /24, 13.(h >> 8).(h & 255).0/24: each
+ *            update rewrites one tbl24 entry and finds the rule that takes
+ *            over a deleted one with one probe per prefix length in use
+ *            (dataplane/v4_dir.c). The dataplane holds at most 16,384
  *            IPv4 prefixes (without a cache), the mixed churn up to 6,000.
  *   latency  K binding changes, one at a time, 0.5-2.5 ms apart (random,
  *            so the dataplane's 1 ms poll is sampled at every phase): the

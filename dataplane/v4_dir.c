@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IPv4 DIR-24-8 table (v4_dir.h).
+ *
+ * Invariants the writer keeps:
+ *   - a tbl24 entry that is not a group is the longest /1-/24 rule covering
+ *     its /24 (0 when none);
+ *   - a group's meta.base is that same entry, and each of its addresses has
+ *     meta.depth 0 (its entry is base's SGT) or the length, 25 to 32, of
+ *     the longest host or /25-/31 rule covering it (its entry is that SGT);
+ *   - a group exists only while some address has a depth above 24
+ *     (n_deep > 0); the last one gone, base goes back into tbl24.
+ * Readers see each entry change with one atomic store; a new group is
+ * filled before tbl24 points at it.
+ */
+/* rte_rcu_qsbr_check() and rte_rcu_qsbr_start() are stable; nothing
+ * experimental is used here. */
+#include "v4_dir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#define TBL24_ENTRIES (UINT32_C(1) << 24)
+
+/* tbl24 entry: VALID | depth << 24 | SGT, or GROUP | group index. */
+#define E_VALID (UINT32_C(1) << 31)
+#define E_GROUP (UINT32_C(1) << 30)
+#define E_DEPTH_SHIFT 24
+#define E_DEPTH_MASK 0x3Fu
+#define E_INDEX_MASK 0x00FFFFFFu
+
+/* A group entry with no binding. SGT_MAX leaves it free. */
+#define GROUP_NONE 0xFFFFu
+_Static_assert(SGT_MAX < GROUP_NONE, "0xFFFF must not be an SGT");
+
+#define GROUP_SIZE 256u
+/* 4,096 groups of 256 16-bit entries: 2 MiB, one huge page, at a time. */
+#define CHUNK_SHIFT 12
+#define CHUNK_GROUPS (UINT32_C(1) << CHUNK_SHIFT)
+#define MAX_CHUNKS ((E_INDEX_MASK + 1) / CHUNK_GROUPS)
+#define LIST_END UINT32_MAX
+
+/* The writer's view of one group. */
+struct group_meta {
+	uint8_t depth[GROUP_SIZE];      /* 0: base; else 25..32 */
+	uint32_t base;                  /* the tbl24 entry it stands for */
+	uint16_t n_deep;                /* addresses with depth > 24 */
+	uint16_t n_rules;               /* /25-/31 rules inside this /24 */
+	uint32_t next;                  /* free or pending list */
+	uint64_t token;                 /* RCU token of its release */
+};
+
+struct v4_dir {
+	/* Read by the workers. */
+	uint32_t *tbl24;
+	uint16_t *chunk[MAX_CHUNKS];
+
+	/* The writer's own. */
+	struct group_meta *meta[MAX_CHUNKS];
+	uint32_t n_chunks;
+	uint32_t groups_used;
+	uint32_t free_head;
+	uint32_t pending_head, pending_tail;    /* FIFO: tokens ascend */
+	struct rte_hash *rules;                 /* key rule_key(): SGT */
+	uint32_t rules_at[33];                  /* rules of each length */
+	struct rte_rcu_qsbr *rcu;
+	int socket_id;
+} __rte_cache_aligned;
+
+/* ---- entries ---- */
+
+static inline uint32_t
+mask_of(uint8_t len)
+{
+	return len == 0 ? 0 : UINT32_MAX << (32 - len);
+}
+
+static inline uint32_t
+entry_make(uint8_t len, sgt_t sgt)
+{
+	return E_VALID | (uint32_t)len << E_DEPTH_SHIFT | sgt;
+}
+
+/* 0 for no binding (and meaningless for a group). */
+static inline uint8_t
+entry_depth(uint32_t e)
+{
+	return (uint8_t)((e >> E_DEPTH_SHIFT) & E_DEPTH_MASK);
+}
+
+/* What a group entry holds for a tbl24-style entry. */
+static inline uint16_t
+entry_group_value(uint32_t e)
+{
+	return (e & E_VALID) ? (uint16_t)e : GROUP_NONE;
+}
+
+static inline uint16_t *
+group_entries(const struct v4_dir *d, uint32_t g)
+{
+	return d->chunk[g >> CHUNK_SHIFT] + ((g & (CHUNK_GROUPS - 1)) << 8);
+}
+
+static inline struct group_meta *
+group_meta(const struct v4_dir *d, uint32_t g)
+{
+	return &d->meta[g >> CHUNK_SHIFT][g & (CHUNK_GROUPS - 1)];
+}
+
+static inline void
+tbl24_store(struct v4_dir *d, uint32_t i, uint32_t e)
+{
+	/* Release: a group's entries are written before tbl24 names it. */
+	__atomic_store_n(&d->tbl24[i], e, __ATOMIC_RELEASE);
+}
+
+static inline void
+group_store(struct v4_dir *d, uint32_t g, uint32_t j, uint16_t v)
+{
+	__atomic_store_n(&group_entries(d, g)[j], v, __ATOMIC_RELAXED);
+}
+
+/* ---- rules: /1 to /31, the writer's alone ---- */
+
+static inline uint64_t
+rule_key(uint32_t ip, uint8_t len)
+{
+	return (uint64_t)(ip & mask_of(len)) << 8 | len;
+}
+
+static bool
+rule_find(const struct v4_dir *d, uint32_t ip, uint8_t len, sgt_t *sgt)
+{
+	uint64_t key = rule_key(ip, len);
+	void *data;
+
+	if (d->rules == NULL || d->rules_at[len] == 0)
+		return false;
+	if (rte_hash_lookup_data(d->rules, &key, &data) < 0)
+		return false;
+	*sgt = (sgt_t)(uintptr_t)data;
+	return true;
+}
+
+static int
+rule_set(struct v4_dir *d, uint32_t ip, uint8_t len, sgt_t sgt, bool is_new)
+{
+	uint64_t key = rule_key(ip, len);
+	int rc;
+
+	if (d->rules == NULL)
+		return -ENOSPC;
+	rc = rte_hash_add_key_data(d->rules, &key, (void *)(uintptr_t)sgt);
+	if (rc == 0 && is_new)
+		d->rules_at[len]++;
+	return rc;
+}
+
+static void
+rule_del(struct v4_dir *d, uint32_t ip, uint8_t len)
+{
+	uint64_t key = rule_key(ip, len);
+
+	if (rte_hash_del_key(d->rules, &key) >= 0)
+		d->rules_at[len]--;
+}
+
+/* The longest rule shorter than len and no shorter than floor covering ip,
+ * as a tbl24-style entry; 0 when none. One probe per length in use. */
+static uint32_t
+rule_parent(const struct v4_dir *d, uint32_t ip, uint8_t len, uint8_t floor)
+{
+	sgt_t sgt;
+	uint8_t k;
+
+	for (k = (uint8_t)(len - 1); k >= floor && k > 0; k--)
+		if (rule_find(d, ip, k, &sgt))
+			return entry_make(k, sgt);
+	return 0;
+}
+
+/* ---- groups ---- */
+
+static int
+chunk_add(struct v4_dir *d)
+{
+	uint32_t c = d->n_chunks, k;
+	uint16_t *entries;
+	struct group_meta *meta;
+
+	if (c == MAX_CHUNKS)
+		return -ENOSPC;
+	entries = rte_malloc_socket("v4_dir_groups",
+				    (size_t)CHUNK_GROUPS * GROUP_SIZE * sizeof(*entries),
+				    RTE_CACHE_LINE_SIZE, d->socket_id);
+	meta = rte_zmalloc_socket("v4_dir_meta", CHUNK_GROUPS * sizeof(*meta),
+				  RTE_CACHE_LINE_SIZE, d->socket_id);
+	if (entries == NULL || meta == NULL) {
+		rte_free(entries);
+		rte_free(meta);
+		return -ENOMEM;
+	}
+	d->chunk[c] = entries;
+	d->meta[c] = meta;
+	/* Lowest index first off the free list. */
+	for (k = CHUNK_GROUPS; k-- > 0;) {
+		meta[k].next = d->free_head;
+		d->free_head = c << CHUNK_SHIFT | k;
+	}
+	d->n_chunks++;
+	return 0;
+}
+
+/* Move groups whose readers are gone to the free list; wait for the
+ * oldest one if asked to. */
+static void
+groups_reclaim(struct v4_dir *d, bool wait)
+{
+	while (d->pending_head != LIST_END) {
+		uint32_t g = d->pending_head;
+		struct group_meta *m = group_meta(d, g);
+
+		if (rte_rcu_qsbr_check(d->rcu, m->token, wait) != 1)
+			return;
+		wait = false;
+		d->pending_head = m->next;
+		if (d->pending_head == LIST_END)
+			d->pending_tail = LIST_END;
+		m->next = d->free_head;
+		d->free_head = g;
+	}
+}
+
+/* Rather a new chunk than a wait for the workers' grace period. */
+static int
+group_alloc(struct v4_dir *d, uint32_t *g)
+{
+	if (d->free_head == LIST_END && d->pending_head != LIST_END)
+		groups_reclaim(d, false);
+	if (d->free_head == LIST_END && chunk_add(d) != 0 &&
+	    d->pending_head != LIST_END)
+		groups_reclaim(d, true);
+	if (d->free_head == LIST_END)
+		return -ENOMEM;
+	*g = d->free_head;
+	d->free_head = group_meta(d, *g)->next;
+	d->groups_used++;
+	return 0;
+}
+
+static void
+group_release(struct v4_dir *d, uint32_t g)
+{
+	struct group_meta *m = group_meta(d, g);
+
+	d->groups_used--;
+	if (d->rcu == NULL) {
+		m->next = d->free_head;
+		d->free_head = g;
+		return;
+	}
+	m->token = rte_rcu_qsbr_start(d->rcu);
+	m->next = LIST_END;
+	if (d->pending_tail == LIST_END)
+		d->pending_head = g;
+	else
+		group_meta(d, d->pending_tail)->next = g;
+	d->pending_tail = g;
+}
+
+/* The group of /24 number i24, made from its tbl24 entry if there is none
+ * (create) and published. */
+static int
+group_of(struct v4_dir *d, uint32_t i24, bool create, uint32_t *g)
+{
+	uint32_t e = d->tbl24[i24];
+	struct group_meta *m;
+	uint16_t *ent, v;
+	uint32_t j;
+	int rc;
+
+	if (e & E_GROUP) {
+		*g = e & E_INDEX_MASK;
+		return 0;
+	}
+	if (!create)
+		return -ENOENT;
+	rc = group_alloc(d, g);
+	if (rc != 0)
+		return rc;
+	/* Not yet published, and no reader of its last life is left. */
+	ent = group_entries(d, *g);
+	v = entry_group_value(e);
+	for (j = 0; j < GROUP_SIZE; j++)
+		ent[j] = v;
+	m = group_meta(d, *g);
+	memset(m->depth, 0, sizeof(m->depth));
+	m->base = e;
+	m->n_deep = 0;
+	m->n_rules = 0;
+	tbl24_store(d, i24, E_GROUP | *g);
+	return 0;
+}
+
+/* No address of the group needs it any more: base back into tbl24. */
+static void
+group_collapse_if_idle(struct v4_dir *d, uint32_t i24, uint32_t g)
+{
+	struct group_meta *m = group_meta(d, g);
+
+	if (m->n_deep != 0)
+		return;
+	tbl24_store(d, i24, m->base);
+	group_release(d, g);
+}
+
+/* What covers the whole /24 changed: every base address follows. */
+static void
+group_rebase(struct v4_dir *d, uint32_t g, uint32_t base)
+{
+	struct group_meta *m = group_meta(d, g);
+	uint16_t v = entry_group_value(base);
+	uint32_t j;
+
+	m->base = base;
+	for (j = 0; j < GROUP_SIZE; j++)
+		if (m->depth[j] == 0)
+			group_store(d, g, j, v);
+}
+
+/* ---- /1 to /24: tbl24 ranges ---- */
+
+static void
+shallow_add(struct v4_dir *d, uint32_t ip, uint8_t len, sgt_t sgt)
+{
+	uint32_t e_new = entry_make(len, sgt);
+	uint32_t first = ip >> 8, n = UINT32_C(1) << (24 - len), i;
+
+	for (i = first; i < first + n; i++) {
+		uint32_t e = d->tbl24[i];
+
+		if (e & E_GROUP) {
+			uint32_t g = e & E_INDEX_MASK;
+
+			if (entry_depth(group_meta(d, g)->base) <= len)
+				group_rebase(d, g, e_new);
+		} else if (entry_depth(e) <= len) {
+			tbl24_store(d, i, e_new);
+		}
+	}
+}
+
+/* The rule is gone from the rule table: what it covered falls to the
+ * next shorter rule. */
+static void
+shallow_del(struct v4_dir *d, uint32_t ip, uint8_t len)
+{
+	uint32_t parent = rule_parent(d, ip, len, 1);
+	uint32_t first = ip >> 8, n = UINT32_C(1) << (24 - len), i;
+
+	for (i = first; i < first + n; i++) {
+		uint32_t e = d->tbl24[i];
+
+		if (e & E_GROUP) {
+			uint32_t g = e & E_INDEX_MASK;
+
+			if (entry_depth(group_meta(d, g)->base) == len)
+				group_rebase(d, g, parent);
+		} else if (entry_depth(e) == len) {
+			tbl24_store(d, i, parent);
+		}
+	}
+}
+
+/* ---- /25 to /32: addresses of one group ---- */
+
+static void
+deep_fill(struct v4_dir *d, uint32_t g, uint32_t ip, uint8_t len, sgt_t sgt)
+{
+	struct group_meta *m = group_meta(d, g);
+	uint32_t lo = ip & 0xFF, n = UINT32_C(1) << (32 - len), j;
+
+	for (j = lo; j < lo + n; j++) {
+		if (m->depth[j] > len)
+			continue;
+		if (m->depth[j] == 0)
+			m->n_deep++;
+		m->depth[j] = len;
+		group_store(d, g, j, sgt);
+	}
+}
+
+/* The rule (or host) is gone: its addresses fall to the next shorter
+ * rule inside the /24, or to base. */
+static void
+deep_unfill(struct v4_dir *d, uint32_t g, uint32_t ip, uint8_t len)
+{
+	struct group_meta *m = group_meta(d, g);
+	uint32_t parent = m->n_rules != 0 ? rule_parent(d, ip, len, 25) : 0;
+	uint8_t to = entry_depth(parent);
+	uint16_t v = entry_group_value(parent != 0 ? parent : m->base);
+	uint32_t lo = ip & 0xFF, n = UINT32_C(1) << (32 - len), j;
+
+	for (j = lo; j < lo + n; j++) {
+		if (m->depth[j] != len)
+			continue;
+		if (to == 0)
+			m->n_deep--;
+		m->depth[j] = to;
+		group_store(d, g, j, v);
+	}
+}
+
+static int
+host_add(struct v4_dir *d, uint32_t ip, sgt_t sgt, bool room)
+{
+	uint32_t i24 = ip >> 8, g;
+	bool is_new = true;
+	int rc;
+
+	if (group_of(d, i24, false, &g) == 0)
+		is_new = group_meta(d, g)->depth[ip & 0xFF] != 32;
+	if (is_new && !room)
+		return -ENOSPC;
+	rc = group_of(d, i24, true, &g);
+	if (rc != 0)
+		return rc;
+	deep_fill(d, g, ip, 32, sgt);
+	return is_new;
+}
+
+static int
+host_del(struct v4_dir *d, uint32_t ip)
+{
+	uint32_t i24 = ip >> 8, g;
+
+	if (group_of(d, i24, false, &g) != 0 ||
+	    group_meta(d, g)->depth[ip & 0xFF] != 32)
+		return -ENOENT;
+	deep_unfill(d, g, ip, 32);
+	group_collapse_if_idle(d, i24, g);
+	return 0;
+}
+
+static int
+prefix_add(struct v4_dir *d, uint32_t ip, uint8_t len, sgt_t sgt, bool room)
+{
+	sgt_t old;
+	bool is_new = !rule_find(d, ip, len, &old);
+	uint32_t g = 0;
+	int rc;
+
+	if (is_new && !room)
+		return -ENOSPC;
+	/* The group first: a rule is recorded only once it can be applied. */
+	if (len > 24) {
+		rc = group_of(d, ip >> 8, true, &g);
+		if (rc != 0)
+			return rc;
+	}
+	rc = rule_set(d, ip, len, sgt, is_new);
+	if (rc != 0) {
+		if (len > 24)
+			group_collapse_if_idle(d, ip >> 8, g);
+		return rc;
+	}
+	if (len <= 24) {
+		shallow_add(d, ip, len, sgt);
+		return is_new;
+	}
+	if (is_new)
+		group_meta(d, g)->n_rules++;
+	deep_fill(d, g, ip, len, sgt);
+	return is_new;
+}
+
+static int
+prefix_del(struct v4_dir *d, uint32_t ip, uint8_t len)
+{
+	uint32_t g;
+	sgt_t old;
+
+	if (!rule_find(d, ip, len, &old))
+		return -ENOENT;
+	rule_del(d, ip, len);
+	if (len <= 24) {
+		shallow_del(d, ip, len);
+		return 0;
+	}
+	/* A /25-/31 rule always has its group: its addresses are deep. */
+	if (group_of(d, ip >> 8, false, &g) != 0)
+		return -ENOENT;
+	group_meta(d, g)->n_rules--;
+	deep_unfill(d, g, ip, len);
+	group_collapse_if_idle(d, ip >> 8, g);
+	return 0;
+}
+
+int
+v4_dir_add(struct v4_dir *d, uint32_t ip, uint8_t len, sgt_t sgt, bool room)
+{
+	if (d == NULL || len == 0 || len > 32 || sgt > SGT_MAX)
+		return -EINVAL;
+	ip &= mask_of(len);
+	if (len == 32)
+		return host_add(d, ip, sgt, room);
+	return prefix_add(d, ip, len, sgt, room);
+}
+
+int
+v4_dir_del(struct v4_dir *d, uint32_t ip, uint8_t len)
+{
+	if (d == NULL || len == 0 || len > 32)
+		return -EINVAL;
+	ip &= mask_of(len);
+	if (len == 32)
+		return host_del(d, ip);
+	return prefix_del(d, ip, len);
+}
+
+/* ---- lookups ---- */
+
+void
+v4_dir_lookup_bulk(const struct v4_dir *d, const uint32_t *addr_be,
+		   uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found)
+{
+	uint32_t ip[V4_DIR_BULK_MAX], e[V4_DIR_BULK_MAX];
+	const uint16_t *at[V4_DIR_BULK_MAX];
+	uint32_t i;
+
+	/* Three passes so that the loads of one address overlap with those
+	 * of the others: tbl24 lines, then group lines, then the values. */
+	for (i = 0; i < n; i++) {
+		ip[i] = rte_be_to_cpu_32(addr_be[i]);
+		rte_prefetch0(&d->tbl24[ip[i] >> 8]);
+	}
+	for (i = 0; i < n; i++) {
+		e[i] = __atomic_load_n(&d->tbl24[ip[i] >> 8], __ATOMIC_ACQUIRE);
+		at[i] = NULL;
+		if (e[i] & E_GROUP) {
+			at[i] = group_entries(d, e[i] & E_INDEX_MASK) +
+				(ip[i] & 0xFF);
+			rte_prefetch0(at[i]);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t v = at[i] != NULL ?
+			__atomic_load_n(at[i], __ATOMIC_RELAXED) :
+			entry_group_value(e[i]);
+
+		if (v != GROUP_NONE) {
+			sgt[i] = (sgt_t)v;
+			found[i] = true;
+		} else {
+			sgt[i] = (sgt_t)(dflt & 0xFFFF);
+			found[i] = dflt != 0;
+		}
+	}
+}
+
+uint32_t
+v4_dir_groups(const struct v4_dir *d)
+{
+	return d->groups_used;
+}
+
+/* ---- life ---- */
+
+static struct rte_hash *
+rules_create(const struct v4_dir_params *p)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		/* Headroom, so the declared maximum fits whatever the keys
+		 * hash to; EXT_TABLE chains what still overflows. */
+		.entries = p->max_prefixes + p->max_prefixes / 8 + 64,
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = p->socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(name, sizeof(name), "%s_r4", p->name);
+	return rte_hash_create(&hp);
+}
+
+struct v4_dir *
+v4_dir_create(const struct v4_dir_params *p)
+{
+	struct v4_dir *d;
+
+	d = rte_zmalloc_socket("v4_dir", sizeof(*d), RTE_CACHE_LINE_SIZE,
+			       p->socket_id);
+	if (d == NULL)
+		goto nomem;
+	d->socket_id = p->socket_id;
+	d->rcu = p->rcu;
+	d->free_head = LIST_END;
+	d->pending_head = d->pending_tail = LIST_END;
+	d->tbl24 = rte_zmalloc_socket("v4_dir_tbl24",
+				      TBL24_ENTRIES * sizeof(*d->tbl24),
+				      RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (d->tbl24 == NULL)
+		goto nomem;
+	if (p->max_prefixes != 0) {
+		d->rules = rules_create(p);
+		if (d->rules == NULL) {
+			int err = rte_errno;
+
+			v4_dir_free(d);
+			rte_errno = err;
+			return NULL;
+		}
+	}
+	return d;
+nomem:
+	v4_dir_free(d);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+v4_dir_free(struct v4_dir *d)
+{
+	uint32_t c;
+
+	if (d == NULL)
+		return;
+	for (c = 0; c < d->n_chunks; c++) {
+		rte_free(d->chunk[c]);
+		rte_free(d->meta[c]);
+	}
+	rte_hash_free(d->rules);
+	rte_free(d->tbl24);
+	rte_free(d);
+}
