@@ -40,14 +40,28 @@
 #define DEF_CP_CACHE "/var/lib/sgtgw/dataplane.cache"
 
 struct range {
-	const char *key;
+	const char *key;        /* the whole key path, for the error */
 	uint32_t min, max, def;
 };
 
-static const struct range workers_range = { "workers", 1, 64, DEF_WORKERS };
-static const struct range mbufs_range = { "mbufs", 1024, 4194304, DEF_MBUFS };
-static const struct range log_rate_range = { "log_rate", 0, 100000,
+static const struct range workers_range = { "dataplane.workers", 1, 64,
+					    DEF_WORKERS };
+static const struct range mbufs_range = { "dataplane.mbufs", 1024, 4194304,
+					  DEF_MBUFS };
+static const struct range log_rate_range = { "dataplane.log_rate", 0, 100000,
 					     DEF_LOG_RATE };
+
+/* A limit not written is 0: the dataplane sizes that table itself. */
+static const struct range limit_ranges[CONFIG_LIMITS] = {
+	[CONFIG_LIMIT_V4_HOSTS] = { "limits.ipv4_hosts", 1,
+				    CONFIG_LIMIT_V4_HOSTS_MAX, 0 },
+	[CONFIG_LIMIT_V4_PREFIXES] = { "limits.ipv4_prefixes", 1,
+				       CONFIG_LIMIT_V4_PREFIXES_MAX, 0 },
+	[CONFIG_LIMIT_V6_HOSTS] = { "limits.ipv6_hosts", 1,
+				    CONFIG_LIMIT_V6_HOSTS_MAX, 0 },
+	[CONFIG_LIMIT_V6_PREFIXES] = { "limits.ipv6_prefixes", 1,
+				       CONFIG_LIMIT_V6_PREFIXES_MAX, 0 },
+};
 
 struct load {
 	const char *path;
@@ -476,15 +490,13 @@ static int
 take_range(struct load *ld, const uint32_t *v, const struct range *r,
 	   uint32_t *out)
 {
-	char key[CFG_KEY_MAX];
-
 	if (!v) {
 		*out = r->def;
 		return 0;
 	}
 	if (*v < r->min || *v > r->max)
-		return bad(ld, keyf(key, "dataplane.%s", r->key),
-			   "%u out of range %u..%u", *v, r->min, r->max);
+		return bad(ld, r->key, "%u out of range %u..%u", *v, r->min,
+			   r->max);
 	*out = *v;
 	return 0;
 }
@@ -573,6 +585,87 @@ build_controlplane(struct load *ld)
 	    take_path(ld, r->cache, DEF_CP_CACHE, "cache", &cp->cache) < 0)
 		return -1;
 	return distinct_paths(ld);
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+static const char *const limit_names[CONFIG_LIMITS] = {
+	[CONFIG_LIMIT_V4_HOSTS] = "IPv4 hosts",
+	[CONFIG_LIMIT_V4_PREFIXES] = "IPv4 prefixes",
+	[CONFIG_LIMIT_V6_HOSTS] = "IPv6 hosts",
+	[CONFIG_LIMIT_V6_PREFIXES] = "IPv6 prefixes",
+};
+
+const char *
+config_limit_key(enum config_limit l)
+{
+	/* The range's key path, past "limits.". */
+	return l < CONFIG_LIMITS ?
+	       limit_ranges[l].key + sizeof("limits.") - 1 : "?";
+}
+
+const char *
+config_limit_name(enum config_limit l)
+{
+	return l < CONFIG_LIMITS ? limit_names[l] : "?";
+}
+
+enum config_limit
+config_limit_of(uint8_t family, uint8_t prefix_len)
+{
+	if (family == AF_INET6)
+		return prefix_len == 128 ? CONFIG_LIMIT_V6_HOSTS :
+					   CONFIG_LIMIT_V6_PREFIXES;
+	return prefix_len == 32 ? CONFIG_LIMIT_V4_HOSTS :
+				  CONFIG_LIMIT_V4_PREFIXES;
+}
+
+static int
+build_limits(struct load *ld)
+{
+	const struct cfg_raw_limits *r = ld->raw->limits;
+	const struct cfg_raw_limits none = { 0 };
+	const uint32_t *written[CONFIG_LIMITS];
+
+	if (!r)
+		r = &none;
+	written[CONFIG_LIMIT_V4_HOSTS] = r->ipv4_hosts;
+	written[CONFIG_LIMIT_V4_PREFIXES] = r->ipv4_prefixes;
+	written[CONFIG_LIMIT_V6_HOSTS] = r->ipv6_hosts;
+	written[CONFIG_LIMIT_V6_PREFIXES] = r->ipv6_prefixes;
+	for (int l = 0; l < CONFIG_LIMITS; l++) {
+		if (take_range(ld, written[l], &limit_ranges[l],
+			       &ld->cfg->limits[l]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Standalone, the file's bindings are all the tables will ever hold: a
+ * limit below them is a mistake in the file, and --check-config should
+ * say so rather than the gateway at start. Managed, the file's bindings
+ * are not used (the cache's are: see the dataplane's table sizing).
+ */
+static int
+bindings_within_limits(struct load *ld)
+{
+	const struct config *cfg = ld->cfg;
+	uint32_t n[CONFIG_LIMITS] = { 0 };
+
+	if (cfg->controlplane.enabled)
+		return 0;
+	for (uint32_t i = 0; i < cfg->n_bindings; i++)
+		n[config_limit_of(cfg->bindings[i].family,
+				  cfg->bindings[i].prefix_len)]++;
+	for (int l = 0; l < CONFIG_LIMITS; l++) {
+		if (cfg->limits[l] == 0 || n[l] <= cfg->limits[l])
+			continue;
+		return bad(ld, limit_ranges[l].key, "%u is fewer than the %u "
+			   "%s in bindings: raise it or leave it out",
+			   cfg->limits[l], n[l], limit_names[l]);
+	}
+	return 0;
 }
 
 /* ---- SGT names --------------------------------------------------------- */
@@ -1164,10 +1257,11 @@ build(struct load *ld)
 	if (!ld->cfg->path)
 		return oom(ld);
 	if (build_dataplane(ld) < 0 || build_controlplane(ld) < 0 ||
-	    build_sgt_names(ld) < 0 ||
+	    build_limits(ld) < 0 || build_sgt_names(ld) < 0 ||
 	    build_sgacls(ld) < 0 || build_ports(ld) < 0 ||
 	    build_pairs(ld) < 0 || build_policy(ld) < 0 ||
-	    build_bindings(ld) < 0 || check_compiles(ld) < 0)
+	    build_bindings(ld) < 0 || bindings_within_limits(ld) < 0 ||
+	    check_compiles(ld) < 0)
 		return -1;
 	return 0;
 }

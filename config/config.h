@@ -51,6 +51,29 @@ enum config_no_cache {
 	CONFIG_NO_CACHE_FAIL_OPEN,        /* permit ip until the first resync */
 };
 
+/* The limits: section: one key per IP-to-SGT table, in this order. */
+enum config_limit {
+	CONFIG_LIMIT_V4_HOSTS = 0,
+	CONFIG_LIMIT_V4_PREFIXES,
+	CONFIG_LIMIT_V6_HOSTS,
+	CONFIG_LIMIT_V6_PREFIXES,
+	CONFIG_LIMITS,
+};
+
+/* Each key's largest value (docs/configuration.md says why each). */
+#define CONFIG_LIMIT_V4_HOSTS_MAX (UINT32_C(1) << 24)
+#define CONFIG_LIMIT_V4_PREFIXES_MAX (UINT32_C(1) << 24)
+#define CONFIG_LIMIT_V6_HOSTS_MAX (UINT32_C(1) << 24)
+/* rte_lpm6 gets 5 tbl8 groups per prefix and takes at most 2^21 groups. */
+#define CONFIG_LIMIT_V6_PREFIXES_MAX (UINT32_C(1) << 18)
+
+/* The key's name within limits: ("ipv4_hosts"), and what the table holds
+ * in words ("IPv4 hosts"). */
+const char *config_limit_key(enum config_limit l);
+const char *config_limit_name(enum config_limit l);
+/* The table a binding goes to: a /32 (/128) is a host, /0 a prefix. */
+enum config_limit config_limit_of(uint8_t family, uint8_t prefix_len);
+
 /* The controlplane: section (docs/sync.md). Absent: the dataplane runs
  * standalone on the file's own policy and bindings. */
 struct config_controlplane {
@@ -73,6 +96,9 @@ struct config {
 	struct config_binding *bindings;
 	struct policy policy;
 	struct config_controlplane controlplane;
+	/* The limits: section; 0 where a key is not written (the dataplane
+	 * then sizes that table itself). */
+	uint32_t limits[CONFIG_LIMITS];
 };
 
 /* Load and validate. On error returns NULL and writes

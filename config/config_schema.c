@@ -70,6 +70,18 @@ static const cyaml_schema_field_t dataplane_fields[] = {
 /* A Unix socket's path must fit sun_path (108 bytes, NUL included). */
 #define CFG_SOCKET_PATH_MAX 107
 
+static const cyaml_schema_field_t limits_fields[] = {
+	CYAML_FIELD_UINT_PTR("ipv4_hosts", CYAML_FLAG_OPTIONAL,
+			     struct cfg_raw_limits, ipv4_hosts),
+	CYAML_FIELD_UINT_PTR("ipv4_prefixes", CYAML_FLAG_OPTIONAL,
+			     struct cfg_raw_limits, ipv4_prefixes),
+	CYAML_FIELD_UINT_PTR("ipv6_hosts", CYAML_FLAG_OPTIONAL,
+			     struct cfg_raw_limits, ipv6_hosts),
+	CYAML_FIELD_UINT_PTR("ipv6_prefixes", CYAML_FLAG_OPTIONAL,
+			     struct cfg_raw_limits, ipv6_prefixes),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t controlplane_fields[] = {
 	CYAML_FIELD_STRING_PTR("socket", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct cfg_raw_controlplane, socket, 1,
@@ -237,6 +249,9 @@ static const cyaml_schema_field_t top_fields[] = {
 				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct cfg_raw, controlplane,
 				controlplane_fields),
+	CYAML_FIELD_MAPPING_PTR("limits",
+				CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct cfg_raw, limits, limits_fields),
 	CYAML_FIELD_END
 };
 

@@ -102,9 +102,17 @@ struct cfg_raw_controlplane {
 	enum config_no_cache no_cache;
 };
 
+struct cfg_raw_limits {
+	uint32_t *ipv4_hosts;   /* NULL when not written: automatic */
+	uint32_t *ipv4_prefixes;
+	uint32_t *ipv6_hosts;
+	uint32_t *ipv6_prefixes;
+};
+
 struct cfg_raw {
 	struct cfg_raw_dataplane *dataplane;
 	struct cfg_raw_controlplane *controlplane; /* NULL: standalone */
+	struct cfg_raw_limits *limits;
 	struct cfg_raw_port *ports;
 	uint32_t ports_count;
 	struct cfg_raw_pair **port_pairs;  /* see pair_entry */

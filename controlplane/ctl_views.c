@@ -798,6 +798,45 @@ info_line(FILE *out, const char *label, const char *value)
 	fprintf(out, "  %-20s: %s\n", label, value);
 }
 
+/* Each IP-to-SGT table: bindings held "of" its limit. A dataplane from
+ * before the limits: section does not say, and shows nothing of it. */
+static const struct {
+	const char *key, *label;
+} info_tables[] = {
+	{ "ipv4_hosts", "IPv4 hosts" },
+	{ "ipv4_prefixes", "IPv4 prefixes" },
+	{ "ipv6_hosts", "IPv6 hosts" },
+	{ "ipv6_prefixes", "IPv6 prefixes" },
+};
+#define INFO_TABLES (sizeof(info_tables) / sizeof(info_tables[0]))
+
+struct info_fill {
+	bool present;
+	char text[INFO_TABLES][56];     /* "12 of 1048576" */
+};
+
+static void
+info_fill_read(struct row *r, struct info_fill *f)
+{
+	char key[32];
+
+	f->present = json_object_get(r->obj, "ipv4_hosts_limit") != NULL;
+	for (size_t i = 0; f->present && i < INFO_TABLES; i++) {
+		long long held = row_int(r, info_tables[i].key);
+
+		snprintf(key, sizeof(key), "%s_limit", info_tables[i].key);
+		snprintf(f->text[i], sizeof(f->text[i]), "%lld of %lld", held,
+			 row_int(r, key));
+	}
+}
+
+static void
+info_fill_print(FILE *out, const struct info_fill *f)
+{
+	for (size_t i = 0; f->present && i < INFO_TABLES; i++)
+		info_line(out, info_tables[i].label, f->text[i]);
+}
+
 /* How a dataplane of this release is run; one from before does not say,
  * and shows nothing of it. */
 struct info_mode {
@@ -847,6 +886,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	struct num workers, ports, pgen, bgen, bindings, sgts, sgacls, cells;
 	struct num log_suppressed, log_ring_full;
 	struct info_mode mode;
+	struct info_fill fill;
 	const char *version, *non_ip;
 	long long monitor, up;
 	char uptime[64], cells_s[64];
@@ -871,6 +911,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	up = row_int(&r, "uptime_s");
 	log_suppressed = num(row_int(&r, "acl_log_suppressed"));
 	log_ring_full = num(row_int(&r, "acl_log_ring_full"));
+	info_fill_read(&r, &fill);
 	info_mode_read(&r, &mode);
 	if (r.bad)
 		return -1;
@@ -885,6 +926,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 	info_line(out, "Policy generation", pgen.s);
 	info_line(out, "Bindings generation", bgen.s);
 	info_line(out, "IP-SGT bindings", bindings.s);
+	info_fill_print(out, &fill);
 	info_line(out, "SGTs", sgts.s);
 	info_line(out, "SGACLs", sgacls.s);
 	info_line(out, "Policy cells", cells_s);

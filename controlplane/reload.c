@@ -90,6 +90,21 @@ controlplane_differs(const struct config_controlplane *a,
 		key_add(cp, "controlplane.admin_socket");
 }
 
+/* The dataplane sizes its tables once, at start. */
+static void
+limits_differ(const struct config *a, const struct config *b,
+	      struct key_list *dp)
+{
+	char key[48];
+
+	for (int l = 0; l < CONFIG_LIMITS; l++) {
+		if (a->limits[l] == b->limits[l])
+			continue;
+		snprintf(key, sizeof(key), "limits.%s", config_limit_key(l));
+		key_add(dp, key);
+	}
+}
+
 size_t
 reload_restart_keys(const struct config *a, const struct config *b,
 		    char *dp_buf, size_t dp_len, char *cp_buf, size_t cp_len)
@@ -110,6 +125,7 @@ reload_restart_keys(const struct config *a, const struct config *b,
 	if (a->non_ip != b->non_ip)
 		key_add(&dp, "dataplane.non_ip");
 	ports_differ(a, b, &dp);
+	limits_differ(a, b, &dp);
 	controlplane_differs(&a->controlplane, &b->controlplane, &dp, &cp);
 	return dp.n + cp.n;
 }

@@ -64,6 +64,9 @@ struct dataplane {
 	struct dp_worker workers[SGTGW_MAX_WORKERS];
 	struct rte_mempool *pool;
 	struct sgt_table *table;
+	/* What each table takes (enum config_limit order), set once when
+	 * the tables are created: for views and log lines. */
+	uint32_t table_limits[CONFIG_LIMITS];
 	/* Workers report a quiescent state here once per poll loop; what
 	 * they may still see is freed only after all of them have. */
 	struct rte_rcu_qsbr *rcu;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "dp_binding_log.h"
 #include "sgt_table.h"
 
 #define INSTANCE 0u
@@ -20,6 +21,7 @@
 struct dp_bindings {
 	struct sgt_table *table;
 	struct binding_db *shadow;
+	struct binding_log *log;        /* NULL: changes are not recorded */
 	bool sweeping;
 };
 
@@ -84,17 +86,23 @@ table_del(struct sgt_table *t, const struct binding_key *k)
 }
 
 /* The shadow reports a prefix it dropped; during a sweep that is a
- * binding to take out of the table too. Elsewhere the table was changed
- * first and nothing is to be done. */
+ * binding to take out of the table (and to record) too. Elsewhere the
+ * table was changed first and nothing is to be done. */
 static void
 on_change(void *ctx, const struct binding_key *k, sgt_t old_sgt, bool had_old,
 	  sgt_t new_sgt, bool has_new, enum binding_source src)
 {
 	struct dp_bindings *d = ctx;
+	struct binding b;
 
-	(void)old_sgt, (void)had_old, (void)new_sgt, (void)src;
-	if (d->sweeping && !has_new)
-		table_del(d->table, k);
+	(void)had_old, (void)new_sgt;
+	if (!d->sweeping || has_new)
+		return;
+	table_del(d->table, k);
+	if (d->log != NULL) {
+		binding_of(k, old_sgt, src, &b);
+		binding_log_del(d->log, &b);
+	}
 }
 
 struct dp_bindings *
@@ -112,6 +120,12 @@ dp_bindings_create(struct sgt_table *table)
 		return NULL;
 	}
 	return d;
+}
+
+void
+dp_bindings_set_log(struct dp_bindings *d, struct binding_log *log)
+{
+	d->log = log;
 }
 
 void
@@ -156,6 +170,8 @@ dp_bindings_add(struct dp_bindings *d, const struct binding *b)
 	/* A new source: its view is in, the old one goes (never both). */
 	if (had && old_src != src)
 		binding_db_withdraw(d->shadow, &k, old_src, INSTANCE);
+	if (d->log != NULL)
+		binding_log_set(d->log, b);
 	return 0;
 }
 
@@ -164,12 +180,16 @@ dp_bindings_del(struct dp_bindings *d, const struct binding *b)
 {
 	enum binding_source src;
 	struct binding_key k;
+	int rc;
 
 	key_of(b, &k);
 	if (binding_db_lookup(d->shadow, &k, NULL, &src) != 0)
 		return -ENOENT;
 	table_del(d->table, &k);
-	return binding_db_withdraw(d->shadow, &k, src, INSTANCE);
+	rc = binding_db_withdraw(d->shadow, &k, src, INSTANCE);
+	if (rc == 0 && d->log != NULL)
+		binding_log_del(d->log, b);
+	return rc;
 }
 
 void

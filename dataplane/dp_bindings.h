@@ -10,6 +10,11 @@
  * last named for it. Only the control lcore changes anything here; a
  * telemetry thread may read the shadow while holding dataplane.view_lock,
  * which the control lcore holds around every change.
+ *
+ * Every change applied (add or replace, delete, and each delete of a
+ * sweep) can be appended to a change log (dp_binding_log.h): the cache
+ * writer replays it into a copy of its own (dp_binding_map.h) and writes
+ * the cache from that (dp_cache.h).
  */
 #ifndef SGTGW_DP_BINDINGS_H
 #define SGTGW_DP_BINDINGS_H
@@ -20,12 +25,17 @@
 #include "binding.h"
 #include "binding_db.h"
 
+struct binding_log;
 struct sgt_table;
 struct dp_bindings;
 
 /* NULL when out of memory. The table stays the caller's. */
 struct dp_bindings *dp_bindings_create(struct sgt_table *table);
 void dp_bindings_free(struct dp_bindings *d);
+
+/* Append every change applied from now on to log (NULL: stop); the log
+ * stays the caller's. */
+void dp_bindings_set_log(struct dp_bindings *d, struct binding_log *log);
 
 /* Add or replace b's prefix: 0, or a negative errno from the table
  * (-ENOSPC when full) with nothing changed. b must pass binding_check. */
@@ -45,7 +55,8 @@ size_t dp_bindings_count(const struct dp_bindings *d);
 /* Every binding in order (family, address, length) into a new array
  * (free() it; NULL when there are none). 0, or -ENOMEM. */
 int dp_bindings_list(struct dp_bindings *d, struct binding **out, uint32_t *n);
-/* The same in no particular order: a copy, no sort (the cache). */
+/* The same in no particular order: a copy, no sort (the cache, when its
+ * writer needs a full copy). */
 int dp_bindings_list_unordered(struct dp_bindings *d, struct binding **out,
 			       uint32_t *n);
 

@@ -29,6 +29,7 @@
 #include "managed.h"
 #include "policy_rt.h"
 #include "ports.h"
+#include "table_limits.h"
 #include "telemetry.h"
 
 #define DEFAULT_FILE_PREFIX "sgtgw"
@@ -191,42 +192,37 @@ on_signal(int sig)
 	signalled = sig;
 }
 
-/* How many bindings of each kind the tables must take. */
-struct table_need {
-	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
-};
-
-static void
-need_one(struct table_need *n, uint8_t family, uint8_t prefix_len)
-{
-	bool v6 = family == AF_INET6;
-	bool host = prefix_len == (v6 ? 128 : 32);
-
-	*(v6 ? (host ? &n->v6_hosts : &n->v6_prefixes) :
-	       (host ? &n->v4_hosts : &n->v4_prefixes)) += 1;
-}
-
-/* Twice what is bound now, and never less than a floor: managed, the
- * controlplane adds bindings at run time. */
+/* The limits the tables get (table_limits.h), from the bindings each
+ * holds at start. */
 static int
-table_create(struct dataplane *dp, const struct table_need *n)
+table_create(struct dataplane *dp, const uint32_t held[CONFIG_LIMITS])
 {
+	uint32_t *lim = dp->table_limits;
 	struct sgt_table_params tp = {
 		.name = "sgt",
 		.socket_id = (int)rte_socket_id(),
 		.rcu = dp->rcu,
-		.max_v4_hosts = RTE_MAX(65536u, n->v4_hosts * 2),
-		.max_v4_prefixes = RTE_MAX(16384u, n->v4_prefixes * 2),
-		.max_v6_hosts = RTE_MAX(16384u, n->v6_hosts * 2),
-		.max_v6_prefixes = RTE_MAX(4096u, n->v6_prefixes * 2),
 	};
 
+	table_limits_choose(dp->cfg->limits, held, lim);
+	tp.max_v4_hosts = lim[CONFIG_LIMIT_V4_HOSTS];
+	tp.max_v4_prefixes = lim[CONFIG_LIMIT_V4_PREFIXES];
+	tp.max_v6_hosts = lim[CONFIG_LIMIT_V6_HOSTS];
+	tp.max_v6_prefixes = lim[CONFIG_LIMIT_V6_PREFIXES];
 	dp->table = sgt_table_create(&tp);
 	if (dp->table == NULL) {
-		sg_log(LOG_ERR, "cannot create the IP-SGT tables: %s",
+		/* IPv6 hosts and prefixes and IPv4 prefix rules are
+		 * allocated at their limit up front. */
+		sg_log(LOG_ERR, "cannot create the IP-SGT tables for %u IPv4 "
+		       "prefixes, %u IPv6 hosts, %u IPv6 prefixes: %s (lower "
+		       "limits: or reserve more hugepages)", tp.max_v4_prefixes,
+		       tp.max_v6_hosts, tp.max_v6_prefixes,
 		       rte_strerror(rte_errno));
 		return -1;
 	}
+	sg_log(LOG_INFO, "IP-SGT tables: up to %u IPv4 hosts, %u IPv4 "
+	       "prefixes, %u IPv6 hosts, %u IPv6 prefixes", tp.max_v4_hosts,
+	       tp.max_v4_prefixes, tp.max_v6_hosts, tp.max_v6_prefixes);
 	return 0;
 }
 
@@ -234,11 +230,13 @@ static int
 standalone_bindings(struct dataplane *dp)
 {
 	const struct config *cfg = dp->cfg;
-	struct table_need need = { 0 };
+	uint32_t held[CONFIG_LIMITS] = { 0 };
+	char why[128];
 
 	for (uint32_t i = 0; i < cfg->n_bindings; i++)
-		need_one(&need, cfg->bindings[i].family, cfg->bindings[i].prefix_len);
-	if (table_create(dp, &need) < 0)
+		held[config_limit_of(cfg->bindings[i].family,
+				     cfg->bindings[i].prefix_len)]++;
+	if (table_create(dp, held) < 0)
 		return -1;
 	for (uint32_t i = 0; i < cfg->n_bindings; i++) {
 		const struct config_binding *b = &cfg->bindings[i];
@@ -251,7 +249,10 @@ standalone_bindings(struct dataplane *dp)
 		     sgt_table_add_v4(dp->table, a4, b->prefix_len, b->sgt);
 		if (rc != 0) {
 			sg_log(LOG_ERR, "binding %u of %u cannot be added: %s",
-			       i + 1, cfg->n_bindings, strerror(-rc));
+			       i + 1, cfg->n_bindings,
+			       table_add_error(dp->table_limits, b->family,
+					       b->prefix_len, rc, why,
+					       sizeof(why)));
 			return -1;
 		}
 	}
@@ -282,14 +283,15 @@ static int
 managed_state(struct dataplane *dp)
 {
 	const struct cache_contents *c;
-	struct table_need need = { 0 };
+	uint32_t held[CONFIG_LIMITS] = { 0 };
 
 	if (managed_create(dp) < 0)
 		return -1;
 	c = managed_cached(dp);
 	for (uint32_t i = 0; i < c->n_bindings; i++)
-		need_one(&need, c->bindings[i].family, c->bindings[i].prefix_len);
-	if (table_create(dp, &need) < 0)
+		held[config_limit_of(c->bindings[i].family,
+				     c->bindings[i].prefix_len)]++;
+	if (table_create(dp, held) < 0)
 		return -1;
 	return managed_restore(dp);
 }

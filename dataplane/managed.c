@@ -158,6 +158,8 @@ restore_bindings(struct dataplane *dp, const struct cache_contents *c)
 		sg_log(LOG_ERR, "managed mode: out of memory for the bindings");
 		return -1;
 	}
+	/* From the first: the cache writer's copy starts from the log. */
+	dp_bindings_set_log(dp->bindings, dp_cache_log(&dp->managed->cache));
 	for (uint32_t i = 0; i < c->n_bindings; i++) {
 		char prefix[64];
 		int rc = dp_bindings_add(dp->bindings, &c->bindings[i]);
@@ -312,8 +314,11 @@ managed_poll(struct dataplane *dp, int timeout_ms)
 	drain(m, &d);
 	m->more = d.taken == DRAIN_PER_TURN;
 	now_ms = mono_ms();
-	/* A cache written in the middle of a resync would keep bindings the
-	 * resync is about to sweep: wait for its end, then write at once. */
+	/* The writer follows the changes as they come, resyncs included... */
+	dp_cache_feed(&m->cache, dp);
+	/* ...but a cache written in the middle of a resync would keep
+	 * bindings the resync is about to sweep: wait for its end, then
+	 * write at once. */
 	if (!update_apply_in_resync(m->stream))
 		dp_cache_flush(&m->cache, dp, d.resync_ended, now_ms);
 	ack_bindings(m, now_ms);

@@ -316,6 +316,26 @@ info_managed(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "resync_count", st.updates.resyncs);
 }
 
+/* Per table: "ipv4_hosts" (bindings held) and "ipv4_hosts_limit". */
+static void
+info_tables(struct rte_tel_data *d)
+{
+	struct sgt_table_stats st;
+	uint32_t held[CONFIG_LIMITS];
+	char key[40];
+
+	sgt_table_stats(tel_dp->table, &st);
+	held[CONFIG_LIMIT_V4_HOSTS] = st.v4_hosts;
+	held[CONFIG_LIMIT_V4_PREFIXES] = st.v4_prefixes;
+	held[CONFIG_LIMIT_V6_HOSTS] = st.v6_hosts;
+	held[CONFIG_LIMIT_V6_PREFIXES] = st.v6_prefixes;
+	for (int l = 0; l < CONFIG_LIMITS; l++) {
+		rte_tel_data_add_dict_u64(d, config_limit_key(l), held[l]);
+		snprintf(key, sizeof(key), "%s_limit", config_limit_key(l));
+		rte_tel_data_add_dict_u64(d, key, tel_dp->table_limits[l]);
+	}
+}
+
 static uint64_t
 n_bindings(void)
 {
@@ -344,6 +364,7 @@ tel_info(const char *cmd __rte_unused, const char *params __rte_unused,
 				  __atomic_load_n(&tel_dp->bindings_generation,
 						  __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "bindings", n_bindings());
+	info_tables(d);
 	rte_tel_data_add_dict_u64(d, "sgts", model->n_names);
 	rte_tel_data_add_dict_u64(d, "sgacls", model->n_sgacls);
 	rte_tel_data_add_dict_u64(d, "cells", tel_rt()->compiled->n_cells);

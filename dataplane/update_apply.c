@@ -18,6 +18,7 @@
 #include "log.h"
 #include "policy_rt.h"
 #include "policy_wire.h"
+#include "table_limits.h"
 
 struct update_apply {
 	struct dataplane *dp;
@@ -173,7 +174,7 @@ apply_binding(struct update_apply *ua, const struct update_msg *m)
 {
 	struct dataplane *dp = ua->dp;
 	struct binding b;
-	char prefix[64];
+	char prefix[64], why[128];
 	int rc;
 
 	update_msg_to_binding(m, &b);
@@ -185,13 +186,16 @@ apply_binding(struct update_apply *ua, const struct update_msg *m)
 	if (rc == 0 || (rc == -ENOENT && m->type == UPDATE_BINDING_DEL))
 		return;
 	/* In sequence but not applied: the tables are full. A resync would
-	 * not make room, so the stream goes on; the first is logged. */
+	 * not make room, so the stream goes on; the first is logged, with
+	 * the limit the operator may raise. */
 	count(&ua->st.refused);
 	if (ua->add_failures++ == 0)
 		sg_log(LOG_ERR, "binding %s -> SGT %u (generation %llu) cannot "
 		       "be applied: %s", binding_prefix_str(b.family,
 		       b.prefix_len, b.addr, prefix, sizeof(prefix)), b.sgt,
-		       (unsigned long long)m->generation, strerror(-rc));
+		       (unsigned long long)m->generation,
+		       table_add_error(dp->table_limits, b.family, b.prefix_len,
+				       rc, why, sizeof(why)));
 }
 
 static void

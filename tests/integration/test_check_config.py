@@ -45,6 +45,8 @@ BAD_CASES = [
     ("duplicate_key.yaml", "workers: 4", "dataplane.workers", "given twice"),
     ("egress_tag_enum.yaml", "egress_tag: remove", "ports[0].egress_tag", "remove"),
     ("prefix_host_bits.yaml", "10.1.1.5/24", "bindings[0].prefix", "host bits"),
+    ("limits_range.yaml", "ipv4_hosts: 16777217", "limits.ipv4_hosts", "out of range"),
+    ("limits_below_bindings.yaml", "ipv4_hosts: 2", "limits.ipv4_hosts", "fewer than"),
 ]
 
 

@@ -4,6 +4,7 @@ stand-in for the controlplane that pushes the update messages each test
 writes: the no-cache rule (fail_closed / fail_open), a full resync of
 bindings and policy, deltas, policy swaps with counters carried over, the
 cache written and enforced from the first packet after a restart, a
+cache written after live updates and a resync's sweep read back exactly, a
 corrupt cache refused, generation gaps and malformed messages answered by
 RESYNC_REQUEST, a second controlplane refused BUSY, a silent one dropped,
 and a controlplane killed with SIGKILL: the dataplane keeps enforcing and
@@ -385,6 +386,53 @@ def test_cache_enforced_from_the_first_packet(tmp_path):
         finally:
             cp.close()
     assert dp2.out["outside"] == [bytes(F_AB)] * 5
+
+
+def cache_generations(path):
+    """(bindings generation, policy generation) of the cache file's header
+    (common/cache_file.h), or None while there is none."""
+    try:
+        head = path.read_bytes()[:24]
+    except FileNotFoundError:
+        return None
+    return struct.unpack("<IHHQQ", head)[3:] if len(head) == 24 else None
+
+
+def test_cache_after_live_updates_round_trips(tmp_path):
+    """The cache the writer writes from its own copy, fed by the change log
+    (bulk churn, single changes, a resync's sweep, a policy), is exactly
+    what was applied when it was written."""
+    path = Path(tmp_path) / "state" / "dp.cache"
+    with loop_dp(tmp_path, "live") as dp:
+        cp = FakeCp(sock_path(dp))
+        try:
+            resync_p1(tmp_path, cp)                             # g 5
+            cp.send("churn 6000 2000 100 50")                   # g 6005
+            # A resync that repeats only BINDINGS: the churn is swept.
+            cp.send("resync-begin", *(f"add {p} {s} {src}" for p, s, src in BINDINGS),
+                    f"policy {write_policy(tmp_path, 'p2', POLICY_2)}",
+                    "resync-end")                               # g 6010, policy 2
+            cp.send("churn 5000 2000 100 50",                   # g 11010
+                    "add 10.3.0.0/16 20 sxp", "del 10.2.0.5")  # g 11012
+            cp.wait_acks(bindings_gen=11012, policy_gen=2)
+            applied = sgt_map(dp)
+            assert len(applied) > 1000 and "10.2.0.5/32" not in applied
+            deadline = time.monotonic() + WAIT
+            while cache_generations(path) != (11012, 2):
+                assert time.monotonic() < deadline, cache_generations(path)
+                time.sleep(0.05)
+            written = path.read_bytes()
+        finally:
+            cp.close()
+    assert "stale removed" in dp.log()
+    # Started from that file, the next dataplane holds the same.
+    path.write_bytes(written)
+    with loop_dp(tmp_path, "restored") as dp2:
+        info = dp2.info()
+        assert (info["cache_state"], info["bindings_generation"],
+                info["policy_generation"], info["bindings"]) == \
+            ("loaded", 11012, 2, len(applied)), info
+        assert sgt_map(dp2) == applied
 
 
 @pytest.mark.parametrize("no_cache", ["fail_closed", "fail_open"])

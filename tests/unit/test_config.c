@@ -421,6 +421,116 @@ test_controlplane_refused(void **state)
 		       "(expected one of: socket, admin_socket, cache, no_cache)");
 }
 
+/* ---- limits ------------------------------------------------------------- */
+
+static void
+assert_limits(const struct config *cfg, uint32_t v4h, uint32_t v4p,
+	      uint32_t v6h, uint32_t v6p)
+{
+	assert_int_equal(cfg->limits[CONFIG_LIMIT_V4_HOSTS], v4h);
+	assert_int_equal(cfg->limits[CONFIG_LIMIT_V4_PREFIXES], v4p);
+	assert_int_equal(cfg->limits[CONFIG_LIMIT_V6_HOSTS], v6h);
+	assert_int_equal(cfg->limits[CONFIG_LIMIT_V6_PREFIXES], v6p);
+}
+
+/* Not written: 0 for each, the dataplane picks; each key alone; the
+ * largest value of each. */
+static void
+test_limits_written(void **state)
+{
+	static const char *const texts[] = {
+		"ports: [ { name: a, device: x } ]\n",
+		"ports: [ { name: a, device: x } ]\nlimits: {}\n",
+		"ports: [ { name: a, device: x } ]\n"
+		"limits:\n  ipv6_hosts: 200000\n",
+		"limits:\n  ipv4_hosts: 16777216\n  ipv4_prefixes: 16777216\n"
+		"  ipv6_hosts: 16777216\n  ipv6_prefixes: 262144\n"
+		"ports: [ { name: a, device: x } ]\n",
+	};
+	const uint32_t want[][CONFIG_LIMITS] = {
+		{ 0, 0, 0, 0 },
+		{ 0, 0, 0, 0 },
+		{ 0, 0, 200000, 0 },
+		{ 16777216, 16777216, 16777216, 262144 },
+	};
+	char err[CONFIG_ERR_MAX];
+	struct tmp_file t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct config *cfg = load_text(texts[i], err, sizeof(err), &t);
+
+		if (!cfg)
+			fail_msg("text %zu: %s", i, err);
+		assert_limits(cfg, want[i][0], want[i][1], want[i][2],
+			      want[i][3]);
+		config_free(cfg);
+	}
+}
+
+/* Bindings up to the limit fit; managed, the file's bindings are not the
+ * tables' (the controlplane's are), so a lower limit is no error. */
+static void
+test_limits_and_bindings(void **state)
+{
+	static const char bindings[] =
+		"bindings:\n"
+		"  - { prefix: 10.0.0.1, sgt: 5 }\n"
+		"  - { prefix: 10.0.0.2/32, sgt: 5 }\n"
+		"  - { prefix: 10.0.0.0/24, sgt: 5 }\n"
+		"  - { prefix: \"2001:db8::1\", sgt: 5 }\n";
+	char text[512], err[CONFIG_ERR_MAX];
+	struct config *cfg;
+	struct tmp_file t;
+
+	(void)state;
+	snprintf(text, sizeof(text), "ports: [ { name: a, device: x } ]\n"
+		 "limits: { ipv4_hosts: 2, ipv4_prefixes: 1, ipv6_hosts: 1 }\n"
+		 "%s", bindings);
+	cfg = load_text(text, err, sizeof(err), &t);
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_limits(cfg, 2, 1, 1, 0);
+	config_free(cfg);
+
+	snprintf(text, sizeof(text), "ports: [ { name: a, device: x } ]\n"
+		 "controlplane: {}\nlimits: { ipv4_hosts: 1 }\n%s", bindings);
+	cfg = load_text(text, err, sizeof(err), &t);
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_limits(cfg, 1, 0, 0, 0);
+	config_free(cfg);
+
+	snprintf(text, sizeof(text), "ports: [ { name: a, device: x } ]\n"
+		 "limits: { ipv6_hosts: 1, ipv6_prefixes: 1 }\n%s"
+		 "  - { prefix: \"2001:db8::2/128\", sgt: 5 }\n", bindings);
+	assert_refused(text, 2, "key 'limits.ipv6_hosts': 1 is fewer than the "
+		       "2 IPv6 hosts in bindings");
+	assert_refused("ports: [ { name: a, device: x } ]\n"
+		       "limits: { ipv4_hosts: 4294967296 }\n", 2,
+		       "key 'limits.ipv4_hosts': '4294967296' is too large");
+}
+
+static void
+test_limit_names(void **state)
+{
+	(void)state;
+	assert_string_equal(config_limit_key(CONFIG_LIMIT_V4_HOSTS),
+			    "ipv4_hosts");
+	assert_string_equal(config_limit_key(CONFIG_LIMIT_V6_PREFIXES),
+			    "ipv6_prefixes");
+	assert_string_equal(config_limit_name(CONFIG_LIMIT_V4_PREFIXES),
+			    "IPv4 prefixes");
+	assert_string_equal(config_limit_name(CONFIG_LIMIT_V6_HOSTS),
+			    "IPv6 hosts");
+	assert_int_equal(config_limit_of(AF_INET, 32), CONFIG_LIMIT_V4_HOSTS);
+	assert_int_equal(config_limit_of(AF_INET, 0), CONFIG_LIMIT_V4_PREFIXES);
+	assert_int_equal(config_limit_of(AF_INET, 31), CONFIG_LIMIT_V4_PREFIXES);
+	assert_int_equal(config_limit_of(AF_INET6, 128), CONFIG_LIMIT_V6_HOSTS);
+	assert_int_equal(config_limit_of(AF_INET6, 32),
+			 CONFIG_LIMIT_V6_PREFIXES);
+}
+
 /* ---- refused files: the catalogue in config/bad/ ------------------------ */
 
 struct bad_case {
@@ -507,6 +617,21 @@ static const struct bad_case bad_cases[] = {
 	{ "controlplane_same_path", 4, "key 'controlplane.cache': "
 	  "'/run/sgtgw/dataplane.sock' is also the path of controlplane.socket "
 	  "(its default): each needs its own" },
+	{ "limits_range", 2, "key 'limits.ipv4_hosts': 16777217 out of range "
+	  "1..16777216" },
+	{ "limits_zero", 5, "key 'limits.ipv6_hosts': 0 out of range "
+	  "1..16777216" },
+	{ "limits_v6_prefixes_range", 4, "key 'limits.ipv6_prefixes': 1048576 "
+	  "out of range 1..262144" },
+	{ "limits_wrong_type", 4, "key 'limits.ipv4_prefixes': expected a whole "
+	  "number, got 'lots'" },
+	{ "limits_unknown_key", 4, "key 'limits.ipv4_host': unknown key "
+	  "(expected one of: ipv4_hosts, ipv4_prefixes, ipv6_hosts, "
+	  "ipv6_prefixes)" },
+	{ "limits_not_mapping", 3, "key 'limits': expected a mapping (key: "
+	  "value), got a single value" },
+	{ "limits_below_bindings", 4, "key 'limits.ipv4_hosts': 2 is fewer than "
+	  "the 3 IPv4 hosts in bindings: raise it or leave it out" },
 	{ "alias", 3, "key 'ports[1]': YAML aliases (*name) are not supported" },
 	{ "two_documents", 3, "a second YAML document" },
 	{ "empty", 1, "the file is empty; at least 'ports' is required" },
@@ -695,6 +820,9 @@ main(void)
 		cmocka_unit_test(test_refused_edges),
 		cmocka_unit_test(test_too_many_ports),
 		cmocka_unit_test(test_policy_compile_limits),
+		cmocka_unit_test(test_limits_written),
+		cmocka_unit_test(test_limits_and_bindings),
+		cmocka_unit_test(test_limit_names),
 		cmocka_unit_test(test_error_buffer_handling),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);

@@ -525,6 +525,44 @@ info_managed_mode(void **state)
 	free(text);
 }
 
+/* A dataplane with table limits shows each table's fill. */
+static void
+info_table_limits(void **state)
+{
+	char err[CTL_ERR_MAX] = "", want[2048];
+	char json[1024];
+	const char *at;
+	char *text;
+	int rc;
+
+	(void)state;
+	snprintf(json, sizeof(json), "%.*s, \"ipv4_hosts\": 12, "
+		 "\"ipv4_hosts_limit\": 1048576, \"ipv4_prefixes\": 3, "
+		 "\"ipv4_prefixes_limit\": 16384, \"ipv6_hosts\": 0, "
+		 "\"ipv6_hosts_limit\": 200000, \"ipv6_prefixes\": 1, "
+		 "\"ipv6_prefixes_limit\": 4096}", (int)strlen(info_json) - 1,
+		 info_json);
+	text = render_info(json, NULL, &rc, err);
+	assert_int_equal(rc, 0);
+	at = strstr(info_body, "  SGTs");
+	snprintf(want, sizeof(want), "sgtgw-dataplane 0.1.0\n%.*s"
+		 "  IPv4 hosts          : 12 of 1048576\n"
+		 "  IPv4 prefixes       : 3 of 16384\n"
+		 "  IPv6 hosts          : 0 of 200000\n"
+		 "  IPv6 prefixes       : 1 of 4096\n%s",
+		 (int)(at - info_body), info_body, at);
+	assert_string_equal(text, want);
+	free(text);
+
+	/* A limit without the rest: refused, not half shown. */
+	snprintf(json, sizeof(json), "%.*s, \"ipv4_hosts_limit\": 4}",
+		 (int)strlen(info_json) - 1, info_json);
+	text = render_info(json, NULL, &rc, err);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "info: 'ipv4_hosts' missing or not an integer");
+	free(text);
+}
+
 static void
 info_rejects_missing_field(void **state)
 {
@@ -599,6 +637,7 @@ main(void)
 		cmocka_unit_test(ports_reject_non_integer_reason),
 		cmocka_unit_test(info_with_and_without_greeting),
 		cmocka_unit_test(info_managed_mode),
+		cmocka_unit_test(info_table_limits),
 		cmocka_unit_test(info_rejects_missing_field),
 		cmocka_unit_test(json_keeps_order_and_indents),
 	};

@@ -797,10 +797,11 @@ test_restart_keys(void **state)
 	pb[0].peer = -1;
 	b.controlplane.socket = "/run/y.sock";
 	b.controlplane.admin_socket = "/run/z.sock";
+	b.limits[CONFIG_LIMIT_V6_HOSTS] = 200000;
 	assert_int_equal(reload_restart_keys(&a, &b, dp, sizeof(dp), cp,
-					     sizeof(cp)), 6);
+					     sizeof(cp)), 7);
 	assert_string_equal(dp, "dataplane.mbufs, ports, port_pairs, "
-			    "controlplane.socket");
+			    "limits.ipv6_hosts, controlplane.socket");
 	assert_string_equal(cp, "controlplane.socket, "
 			    "controlplane.admin_socket");
 }
