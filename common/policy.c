@@ -339,6 +339,32 @@ fall_through(struct compiler *c, struct policy_compiled_cell *cc,
 	cc->final_origin = dc->final_origin;
 }
 
+/* Enter cell id for the pair (validate() made each pair unique). */
+static void
+matrix_set(struct policy_compiled *pc, sgt_t src, sgt_t dst, uint32_t id)
+{
+	uint32_t key, bucket, slot;
+
+	if (pc->matrix != NULL) {
+		pc->matrix[(size_t)pc->sgt_idx[src] * pc->n_idx +
+			   pc->sgt_idx[dst]] = (uint16_t)id;
+		return;
+	}
+	key = policy_pair_key(pc, src, dst);
+	for (bucket = policy_pair_bucket(pc, key);;
+	     bucket = (bucket + 1) & pc->bucket_mask) {
+		struct policy_bucket *b = &pc->buckets[bucket];
+		uint32_t free_slots = policy_bucket_match(b, 0);
+
+		if (free_slots != 0) {
+			slot = (uint32_t)__builtin_ctz(free_slots);
+			b->key[slot] = key;
+			b->cell[slot] = (uint16_t)id;
+			return;
+		}
+	}
+}
+
 static void
 compile_cell(struct compiler *c, const struct policy_cell *cell,
 	     uint32_t id, struct emit *e)
@@ -364,8 +390,7 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 	} else {
 		fall_through(c, cc, e);
 	}
-	pc->matrix[(size_t)pc->sgt_idx[cell->src] * pc->n_idx +
-		   pc->sgt_idx[cell->dst]] = (uint16_t)id;
+	matrix_set(c->pc, cell->src, cell->dst, id);
 }
 
 #define HUGE_PAGE ((size_t)2 << 20)
@@ -438,19 +463,65 @@ ace_slots(uint64_t n_aces)
 	return n_aces > 0 ? (size_t)n_aces : 1;
 }
 
+static size_t
+dense_entries(const struct policy_compiled *pc)
+{
+	return (size_t)pc->n_idx * pc->n_idx;
+}
+
+/* Buckets of the sparse matrix: a power of two with room for twice the
+ * enabled cells, so that a bucket overflows rarely (at half full, about
+ * 2% do); 0 for a dense matrix. */
+static size_t
+pair_buckets(const struct policy_compiled *pc)
+{
+	size_t buckets = 2;
+
+	if (dense_entries(pc) * sizeof(*pc->matrix) <= POLICY_DENSE_MAX)
+		return 0;
+	while (buckets * POLICY_BUCKET_PAIRS < 2 * (size_t)pc->n_cells)
+		buckets *= 2;
+	return buckets;
+}
+
+static int
+matrix_allocate(struct policy_compiled *pc)
+{
+	size_t buckets = pair_buckets(pc);
+
+	if (buckets == 0) {
+		pc->matrix = table_calloc(dense_entries(pc), sizeof(*pc->matrix));
+		return pc->matrix != NULL ? 0 : -1;
+	}
+	/* Zeroed: every slot free, every extra cell POLICY_DEFAULT_CELL. */
+	pc->buckets = table_calloc(buckets, sizeof(*pc->buckets));
+	pc->bucket_mask = (uint32_t)buckets - 1;
+	pc->bucket_shift = 32u - (uint32_t)__builtin_ctzll(buckets);
+	return pc->buckets != NULL ? 0 : -1;
+}
+
+static void
+matrix_free(struct policy_compiled *pc)
+{
+	if (pc->buckets != NULL)
+		table_free(pc->buckets, pair_buckets(pc), sizeof(*pc->buckets));
+	else
+		table_free(pc->matrix, dense_entries(pc), sizeof(*pc->matrix));
+}
+
 static int
 allocate(struct compiler *c, uint64_t n_aces)
 {
 	struct policy_compiled *pc = c->pc;
+	int rc;
 
 	/* Set before the arrays: policy_compiled_free() sizes them by it. */
 	pc->n_aces = (uint32_t)n_aces;
-	pc->matrix = table_calloc((size_t)pc->n_idx * pc->n_idx,
-				  sizeof(*pc->matrix));
+	rc = matrix_allocate(pc);
 	pc->cells = table_calloc(pc->n_cells, sizeof(*pc->cells));
 	pc->aces = table_calloc(ace_slots(n_aces), sizeof(*pc->aces));
 	pc->origin = calloc(ace_slots(n_aces), sizeof(*pc->origin));
-	if (pc->matrix == NULL || pc->cells == NULL || pc->aces == NULL ||
+	if (rc != 0 || pc->cells == NULL || pc->aces == NULL ||
 	    pc->origin == NULL)
 		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
 			    pc->n_idx - 1, pc->n_cells, (unsigned long long)n_aces);
@@ -464,7 +535,8 @@ flatten(struct compiler *c)
 	struct emit e = { .aces = c->pc->aces, .origin = c->pc->origin };
 	uint32_t id = POLICY_DEFAULT_CELL + 1;
 
-	/* Zeroed: every matrix entry starts at POLICY_DEFAULT_CELL (0). */
+	/* Zeroed: every dense matrix entry starts at POLICY_DEFAULT_CELL (0),
+	 * every sparse slot free (the pair is the default cell). */
 	compile_default(c, &e);
 	for (uint32_t i = 0; i < p->n_cells; i++) {
 		if (cell_enabled(&p->cells[i]))
@@ -505,8 +577,7 @@ policy_compiled_free(struct policy_compiled *pc)
 {
 	if (pc == NULL)
 		return;
-	table_free(pc->matrix, (size_t)pc->n_idx * pc->n_idx,
-		   sizeof(*pc->matrix));
+	matrix_free(pc);
 	table_free(pc->cells, pc->n_cells, sizeof(*pc->cells));
 	table_free(pc->aces, ace_slots(pc->n_aces), sizeof(*pc->aces));
 	free(pc->origin);

@@ -9,6 +9,13 @@
  * cell's ACEs and catch-all, as ISE's matrix does. Every compiled cell thus
  * ends in a decision. SGTs that appear in no cell share compact index 0, so
  * the matrix stays (cells' SGTs + 1)^2 entries.
+ *
+ * A matrix larger than POLICY_DENSE_MAX bytes (above about 720 SGTs) is
+ * kept sparse instead: a hash of the enabled (source, destination) pairs,
+ * every other pair being the default cell, in buckets of one cache line
+ * (8 pairs), half full, so that a lookup reads one line and compares its
+ * keys without a branch. At 4,096 SGTs and 60,000 cells that is 1 MiB
+ * against a 32 MiB dense matrix.
  */
 #ifndef SGTGW_POLICY_H
 #define SGTGW_POLICY_H
@@ -16,6 +23,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "sgacl.h"
 #include "sgt.h"
@@ -25,6 +36,7 @@
 #define POLICY_MAX_CELLS  65534   /* compiled cells, default included */
 #define POLICY_DEFAULT_CELL 0     /* compiled cell id of "* *" */
 #define POLICY_ORIGIN_CATCH_ALL UINT32_MAX
+#define POLICY_DENSE_MAX  ((size_t)1 << 20)
 
 enum policy_catch_all {
 	POLICY_CATCH_ALL_NONE = 0, /* fall through to the default cell */
@@ -93,11 +105,26 @@ struct policy_compiled_cell {
 	struct policy_ace_origin final_origin;
 };
 
+/* Eight enabled pairs of the sparse matrix. Key 0 (index 0 to index 0,
+ * SGTs without cells) is never enabled, so it marks a free slot. A pair
+ * goes to its hash's bucket, or the next one with room: a bucket with a
+ * free slot thus ends every search. */
+#define POLICY_BUCKET_PAIRS 8
+struct policy_bucket {
+	uint32_t key[POLICY_BUCKET_PAIRS];  /* source index << 16 | dest. */
+	/* One more, always POLICY_DEFAULT_CELL: where a miss reads. */
+	uint16_t cell[POLICY_BUCKET_PAIRS + 1];
+} __attribute__((aligned(64)));
+
 struct policy_compiled {
 	uint64_t generation;
 	uint32_t n_idx;         /* compact indices; 0 = SGTs without cells */
 	uint16_t sgt_idx[65536];
-	uint16_t *matrix;       /* n_idx * n_idx compiled cell ids */
+	/* Exactly one of the two. */
+	uint16_t *matrix;       /* dense: n_idx * n_idx compiled cell ids */
+	struct policy_bucket *buckets; /* sparse: hash of the pairs */
+	uint32_t bucket_mask;   /* buckets - 1 */
+	uint32_t bucket_shift;  /* 32 - log2(buckets) */
 	uint32_t n_cells;
 	struct policy_compiled_cell *cells;
 	uint32_t n_aces;
@@ -121,10 +148,66 @@ int policy_sgt_by_name(const struct policy *p, const char *name);
 int policy_sgacl_by_name(const struct policy *p, const char *name);
 
 static inline uint32_t
+policy_pair_key(const struct policy_compiled *pc, sgt_t src, sgt_t dst)
+{
+	return (uint32_t)pc->sgt_idx[src] << 16 | pc->sgt_idx[dst];
+}
+
+/* key's home bucket (Fibonacci hashing: the high bits of the product). */
+static inline uint32_t
+policy_pair_bucket(const struct policy_compiled *pc, uint32_t key)
+{
+	return (key * UINT32_C(0x9E3779B1)) >> pc->bucket_shift;
+}
+
+/* Bit i set where bucket b holds key x: two vector compares on x86 (GCC
+ * does not vectorize the loop by itself: 16 setcc instead). */
+static inline uint32_t
+policy_bucket_match(const struct policy_bucket *b, uint32_t x)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_set1_epi32((int)x);
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)b->key), v);
+	__m128i hi = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)&b->key[4]),
+				     v);
+
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(lo)) |
+	       (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(hi)) << 4;
+#else
+	uint32_t m = 0;
+
+	for (uint32_t i = 0; i < POLICY_BUCKET_PAIRS; i++)
+		m |= (uint32_t)(b->key[i] == x) << i;
+	return m;
+#endif
+}
+
+/* The cell of key from its home bucket on. Nearly always the home bucket
+ * answers, hit or miss alike without a branch: it holds the key, or has
+ * a free slot (then the key is nowhere, and the extra cell says so). */
+static inline uint32_t
+policy_pair_find(const struct policy_compiled *pc, uint32_t key,
+		 uint32_t bucket)
+{
+	for (;; bucket = (bucket + 1) & pc->bucket_mask) {
+		const struct policy_bucket *b = &pc->buckets[bucket];
+		uint32_t hit = policy_bucket_match(b, key);
+
+		if (__builtin_expect((hit | policy_bucket_match(b, 0)) != 0, 1))
+			return b->cell[__builtin_ctz(hit | 1u << POLICY_BUCKET_PAIRS)];
+	}
+}
+
+static inline uint32_t
 policy_cell_of(const struct policy_compiled *pc, sgt_t src, sgt_t dst)
 {
-	return pc->matrix[(uint32_t)pc->sgt_idx[src] * pc->n_idx +
-			  pc->sgt_idx[dst]];
+	uint32_t key;
+
+	if (pc->matrix != NULL)
+		return pc->matrix[(uint32_t)pc->sgt_idx[src] * pc->n_idx +
+				  pc->sgt_idx[dst]];
+	key = policy_pair_key(pc, src, dst);
+	return policy_pair_find(pc, key, policy_pair_bucket(pc, key));
 }
 
 /*

@@ -138,15 +138,10 @@ log_hit(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i,
 		counter_add(&w->ctr->log_ring_full, 1);
 }
 
-/*
- * The compiled cell of every IP packet of the burst, in passes whose loads
- * do not depend on each other, so that the burst's cache misses overlap
- * instead of queueing one behind the other: the matrix entries; then the
- * cells and their counters; then the first ACE of the cells that have any
- * (a cell without ACEs decides by its final action, no classifier).
- */
+/* Each IP packet's cell from the dense matrix: every entry's line
+ * prefetched before the first is read. */
 static void
-cells_burst(const struct policy_compiled *pc, struct pipeline_burst *b)
+cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b)
 {
 	uint32_t at[SGTGW_BURST];
 
@@ -157,13 +152,47 @@ cells_burst(const struct policy_compiled *pc, struct pipeline_burst *b)
 			pc->sgt_idx[b->dgt[i]];
 		rte_prefetch0(&pc->matrix[at[k]]);
 	}
+	for (uint16_t k = 0; k < b->n_ip; k++)
+		b->cell[b->ip[k]] = pc->matrix[at[k]];
+}
+
+/* The same from the sparse matrix: each pair's home bucket prefetched. */
+static void
+cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b)
+{
+	uint32_t key[SGTGW_BURST], bucket[SGTGW_BURST];
+
 	for (uint16_t k = 0; k < b->n_ip; k++) {
 		uint16_t i = b->ip[k];
-		uint32_t cell = pc->matrix[at[k]];
+
+		key[k] = policy_pair_key(pc, b->sgt[i], b->dgt[i]);
+		bucket[k] = policy_pair_bucket(pc, key[k]);
+		rte_prefetch0(&pc->buckets[bucket[k]]);
+	}
+	for (uint16_t k = 0; k < b->n_ip; k++)
+		b->cell[b->ip[k]] = policy_pair_find(pc, key[k], bucket[k]);
+}
+
+/*
+ * The compiled cell of every IP packet of the burst, in passes whose loads
+ * do not depend on each other, so that the burst's cache misses overlap
+ * instead of queueing one behind the other: the matrix entries; then the
+ * cells and their counters; then the first ACE of the cells that have any
+ * (a cell without ACEs decides by its final action, no classifier).
+ */
+static void
+cells_burst(const struct policy_compiled *pc, struct pipeline_burst *b)
+{
+	if (pc->matrix != NULL)
+		cells_dense(pc, b);
+	else
+		cells_sparse(pc, b);
+	for (uint16_t k = 0; k < b->n_ip; k++) {
+		uint16_t i = b->ip[k];
+		uint32_t cell = b->cell[i];
 		const struct cell_counters *cc =
 			&b->cell_ctr[cell * 2 + (b->meta[i].family == PKT_IPV6)];
 
-		b->cell[i] = cell;
 		rte_prefetch0(&pc->cells[cell]);
 		/* 48 bytes: perhaps across two cache lines. */
 		rte_prefetch0(&cc->permitted);

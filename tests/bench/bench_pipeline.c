@@ -665,8 +665,11 @@ run_point(struct sgt_table *t, struct rte_mempool *pool, uint32_t hosts,
 	}
 	r->compile_ms = (now_s() - t0) * 1000;
 	r->policy_heap = libc_bytes() - heap0;
-	r->matrix_bytes = (uint64_t)bench_policy->n_idx * bench_policy->n_idx *
-			  sizeof(*bench_policy->matrix);
+	r->matrix_bytes = bench_policy->matrix != NULL ?
+		(uint64_t)bench_policy->n_idx * bench_policy->n_idx *
+		sizeof(*bench_policy->matrix) :
+		((uint64_t)bench_policy->bucket_mask + 1) *
+		sizeof(*bench_policy->buckets);
 	r->counter_bytes = (uint64_t)bench_policy->n_cells * 2 *
 			   sizeof(struct cell_counters);
 	r->hosts = hosts;

@@ -631,6 +631,66 @@ test_4096_sgts(void **state)
 	policy_model_free(&p);
 }
 
+/* Above POLICY_DENSE_MAX the matrix is a hash of the enabled pairs: every
+ * pair of 800 SGTs must find what a dense matrix would hold. */
+static void
+test_sparse_matrix_every_pair(void **state)
+{
+	enum { N = 800, BASE = 2, CELLS = 6000 };
+	static uint16_t want[N][N];
+	struct policy p = { 0 };
+	struct policy_compiled *pc;
+	uint64_t rs = 0x5350415253ULL;
+	uint32_t made = 0, i, j;
+
+	(void)state;
+	memset(want, 0, sizeof(want));
+	set_default(&p, DENY_ALL, NO_SGACLS);
+	/* Every SGT in some cell, so that all N get an index. */
+	for (i = 0; i < N; i++) {
+		add_cell(&p, (sgt_t)(BASE + i), (sgt_t)(BASE + i), PERMIT_ALL,
+			 ENFORCE, NO_SGACLS);
+		want[i][i] = (uint16_t)++made;
+	}
+	while (made < CELLS) {
+		rs = rs * 6364136223846793005ULL + 1442695040888963407ULL;
+		i = (uint32_t)(rs >> 33) % N;
+		j = (uint32_t)(rs >> 17) % N;
+		if (want[i][j] != 0)
+			continue;
+		add_cell(&p, (sgt_t)(BASE + i), (sgt_t)(BASE + j), PERMIT_ALL,
+			 ENFORCE, NO_SGACLS);
+		want[i][j] = (uint16_t)++made;
+	}
+	pc = compile_ok(&p);
+	assert_null(pc->matrix);
+	assert_non_null(pc->buckets);
+	assert_true((pc->bucket_mask + 1) * POLICY_BUCKET_PAIRS >= 2 * CELLS);
+	for (i = 0; i < N; i++)
+		for (j = 0; j < N; j++)
+			if (policy_cell_of(pc, (sgt_t)(BASE + i), (sgt_t)(BASE + j)) !=
+			    want[i][j])
+				fail_msg("%u -> %u: cell %u, want %u", BASE + i,
+					 BASE + j, policy_cell_of(pc, (sgt_t)(BASE + i),
+					 (sgt_t)(BASE + j)), want[i][j]);
+	/* SGTs in no cell, on either side. */
+	assert_int_equal(policy_cell_of(pc, 1, BASE), POLICY_DEFAULT_CELL);
+	assert_int_equal(policy_cell_of(pc, BASE, 1), POLICY_DEFAULT_CELL);
+	assert_int_equal(policy_cell_of(pc, 65535, 0), POLICY_DEFAULT_CELL);
+	policy_compiled_free(pc);
+	policy_model_free(&p);
+
+	/* A small policy keeps the dense matrix. */
+	set_default(&p, DENY_ALL, NO_SGACLS);
+	add_cell(&p, 10, 20, PERMIT_ALL, ENFORCE, NO_SGACLS);
+	pc = compile_ok(&p);
+	assert_non_null(pc->matrix);
+	assert_null(pc->buckets);
+	assert_int_equal(policy_cell_of(pc, 10, 20), 1);
+	policy_compiled_free(pc);
+	policy_model_free(&p);
+}
+
 static void
 test_names(void **state)
 {
@@ -676,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_model_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_4096_sgts),
+		cmocka_unit_test(test_sparse_matrix_every_pair),
 		cmocka_unit_test(test_names),
 	};
 

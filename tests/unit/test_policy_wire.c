@@ -188,8 +188,14 @@ same_compiled(const struct policy *a, const struct policy *b)
 	assert_int_equal(x->n_cells, y->n_cells);
 	assert_int_equal(x->n_aces, y->n_aces);
 	assert_memory_equal(x->sgt_idx, y->sgt_idx, sizeof(x->sgt_idx));
-	assert_memory_equal(x->matrix, y->matrix,
-			    (size_t)x->n_idx * x->n_idx * sizeof(*x->matrix));
+	assert_int_equal(x->matrix == NULL, y->matrix == NULL);
+	if (x->matrix != NULL)
+		assert_memory_equal(x->matrix, y->matrix, (size_t)x->n_idx *
+				    x->n_idx * sizeof(*x->matrix));
+	else
+		assert_memory_equal(x->buckets, y->buckets,
+				    ((size_t)x->bucket_mask + 1) *
+				    sizeof(*x->buckets));
 	for (uint32_t i = 0; i < x->n_aces; i++)
 		same_ace(&x->aces[i], &y->aces[i]);
 	policy_compiled_free(x);
