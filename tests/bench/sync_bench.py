@@ -58,7 +58,8 @@ What each figure covers:
                 generation applied in the header (the dataplane copies the
                 slot, decodes, compiles, publishes, waits for the worker's
                 grace period, carries the counters over, frees the old one)
-                and to its ACK(POLICY) on the socket.
+                and to its ACK(POLICY) on the socket; the header is read
+                every 0.2 ms here, not to take CPU from the compile.
   lost          packets dropped for any reason but policy during the run
                 (per-port drop counters), and the probe cells' permitted
                 counters against the probe frames read from the FIFO:
