@@ -18,11 +18,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "binding_db.h"
+#include "hash_seed.h"
 
 #define VIEW_MARKED    0x80u       /* in src_mark: waiting for the sweep */
 #define VIEW_SRC_MASK  0x7fu
@@ -131,18 +130,6 @@ key_cmp(const struct binding_key *a, const struct binding_key *b)
 	return (a->prefix_len > b->prefix_len) - (a->prefix_len < b->prefix_len);
 }
 
-/* murmur3's finaliser: every input bit reaches every output bit. */
-static uint64_t
-fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint32_t
 key_hash(const struct binding_db *db, const struct binding_key *k)
 {
@@ -154,9 +141,9 @@ key_hash(const struct binding_db *db, const struct binding_key *k)
 	memcpy(&w0, p, 8);
 	memcpy(&w1, p + 8, 8);
 	memcpy(&w2, p + 16, 2);
-	h = fmix64(w0 ^ db->seed);
-	h = fmix64(h ^ w1);
-	h = fmix64(h ^ w2);
+	h = hash_fmix64(w0 ^ db->seed);
+	h = hash_fmix64(h ^ w1);
+	h = hash_fmix64(h ^ w2);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -459,22 +446,6 @@ entry_withdraw_view(struct binding_db *db, uint32_t idx, uint16_t j)
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-/* Without getrandom (old kernel, early boot) the seed still differs per
- * process, which is what defeats precomputed collisions. */
-static uint64_t
-random_seed(void)
-{
-	uint64_t seed = 0;
-	struct timespec ts;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed) &&
-	    seed != 0)
-		return seed;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return fmix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
-		      (uint64_t)(uintptr_t)&seed) | 1u;
-}
-
 struct binding_db *
 binding_db_create(const struct binding_db_params *p)
 {
@@ -488,7 +459,7 @@ binding_db_create(const struct binding_db_params *p)
 		db->seed = p->hash_seed;
 	}
 	if (db->seed == 0)
-		db->seed = random_seed();
+		db->seed = hash_random_seed();
 	db->slots = calloc(SLOTS_MIN, sizeof(*db->slots));
 	db->entries = malloc(ENTRIES_MIN * sizeof(*db->entries));
 	if (db->slots == NULL || db->entries == NULL)

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
+
+#include "hash_seed.h"
 
 #define SLOTS_MIN 1024u
 
@@ -21,18 +21,6 @@ struct binding_map {
 	uint64_t seed;
 };
 
-/* murmur3's finaliser: every input bit reaches every output bit. */
-static uint64_t
-fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Seeded: the prefixes come from SXP peers in the end, so where they land
  * must not be predictable. */
 static uint64_t
@@ -42,7 +30,7 @@ key_hash(const struct binding_map *m, const struct binding *b)
 
 	memcpy(&lo, b->addr, sizeof(lo));
 	memcpy(&hi, b->addr + 8, sizeof(hi));
-	return fmix64(fmix64(lo ^ m->seed) ^ hi ^
+	return hash_fmix64(hash_fmix64(lo ^ m->seed) ^ hi ^
 		      ((uint64_t)b->family << 8 | b->prefix_len));
 }
 
@@ -91,16 +79,6 @@ resize(struct binding_map *m, uint64_t n_slots)
 	return 0;
 }
 
-static uint64_t
-random_seed(void)
-{
-	uint64_t s;
-
-	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
-		s = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s;
-	return s;
-}
-
 struct binding_map *
 binding_map_create(void)
 {
@@ -108,7 +86,7 @@ binding_map_create(void)
 
 	if (m == NULL)
 		return NULL;
-	m->seed = random_seed();
+	m->seed = hash_random_seed();
 	if (resize(m, SLOTS_MIN) < 0) {
 		free(m);
 		return NULL;
