@@ -565,4 +565,6 @@ sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s)
 	s->v4_prefixes = __atomic_load_n(&t->n.v4_prefixes, __ATOMIC_RELAXED);
 	s->v6_hosts = __atomic_load_n(&t->n.v6_hosts, __ATOMIC_RELAXED);
 	s->v6_prefixes = __atomic_load_n(&t->n.v6_prefixes, __ATOMIC_RELAXED);
+	s->v4_groups = t->d4 != NULL ? v4_dir_groups(t->d4) : 0;
+	s->v4_group_bytes = t->d4 != NULL ? v4_dir_group_bytes(t->d4) : 0;
 }

@@ -67,6 +67,10 @@ void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
 
 struct sgt_table_stats {
 	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
+	/* IPv4 /24s with hosts or /25-/31 prefixes (v4_dir groups), and the
+	 * memory allocated for them. */
+	uint32_t v4_groups;
+	uint64_t v4_group_bytes;
 };
 void sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s);
 

@@ -316,7 +316,9 @@ info_managed(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "resync_count", st.updates.resyncs);
 }
 
-/* Per table: "ipv4_hosts" (bindings held) and "ipv4_hosts_limit". */
+/* Per table: "ipv4_hosts" (bindings held) and "ipv4_hosts_limit"; and
+ * what the IPv4 table allocates by need, "ipv4_groups" (/24s with hosts or
+ * longer prefixes) and "ipv4_group_bytes". */
 static void
 info_tables(struct rte_tel_data *d)
 {
@@ -334,6 +336,8 @@ info_tables(struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "%s_limit", config_limit_key(l));
 		rte_tel_data_add_dict_u64(d, key, tel_dp->table_limits[l]);
 	}
+	rte_tel_data_add_dict_u64(d, "ipv4_groups", st.v4_groups);
+	rte_tel_data_add_dict_u64(d, "ipv4_group_bytes", st.v4_group_bytes);
 }
 
 static uint64_t

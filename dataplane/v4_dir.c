@@ -217,7 +217,7 @@ chunk_add(struct v4_dir *d)
 		meta[k].next = d->free_head;
 		d->free_head = c << CHUNK_SHIFT | k;
 	}
-	d->n_chunks++;
+	__atomic_store_n(&d->n_chunks, c + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -254,7 +254,7 @@ group_alloc(struct v4_dir *d, uint32_t *g)
 		return -ENOMEM;
 	*g = d->free_head;
 	d->free_head = group_meta(d, *g)->next;
-	d->groups_used++;
+	__atomic_store_n(&d->groups_used, d->groups_used + 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -263,7 +263,7 @@ group_release(struct v4_dir *d, uint32_t g)
 {
 	struct group_meta *m = group_meta(d, g);
 
-	d->groups_used--;
+	__atomic_store_n(&d->groups_used, d->groups_used - 1, __ATOMIC_RELAXED);
 	if (d->rcu == NULL) {
 		m->next = d->free_head;
 		d->free_head = g;
@@ -571,7 +571,17 @@ v4_dir_lookup_bulk(const struct v4_dir *d, const uint32_t *addr_be,
 uint32_t
 v4_dir_groups(const struct v4_dir *d)
 {
-	return d->groups_used;
+	return __atomic_load_n(&d->groups_used, __ATOMIC_RELAXED);
+}
+
+uint64_t
+v4_dir_group_bytes(const struct v4_dir *d)
+{
+	uint64_t per_chunk = (uint64_t)CHUNK_GROUPS *
+			     (GROUP_SIZE * sizeof(uint16_t) +
+			      sizeof(struct group_meta));
+
+	return __atomic_load_n(&d->n_chunks, __ATOMIC_RELAXED) * per_chunk;
 }
 
 /* ---- life ---- */

@@ -64,7 +64,10 @@ int v4_dir_del(struct v4_dir *d, uint32_t ip, uint8_t len);
 void v4_dir_lookup_bulk(const struct v4_dir *d, const uint32_t *addr_be,
 			uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found);
 
-/* Groups in use, and the bytes of groups allocated (for memory figures). */
+/* Groups in use, and the bytes allocated for groups (those in use, those
+ * free, and the writer's bookkeeping of each): the memory that host and
+ * /25-/31 bindings take beyond the fixed 64 MiB tbl24. Any thread. */
 uint32_t v4_dir_groups(const struct v4_dir *d);
+uint64_t v4_dir_group_bytes(const struct v4_dir *d);
 
 #endif

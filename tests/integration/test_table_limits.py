@@ -52,6 +52,12 @@ def test_standalone_limits_shown(tmp_path):
         assert "  IPv4 prefixes       : 1 of 16384" in lines, lines
         assert "  IPv6 hosts          : 0 of 200000" in lines, lines
         assert "  IPv6 prefixes       : 0 of 4096" in lines, lines
+        # Both hosts share 10.0.0.0/24: one group, in the first 2 MiB chunk
+        # of groups (4,096 groups: 2 MiB of entries and the writer's notes).
+        info = dp.info()
+        assert info["ipv4_groups"] == 1, info
+        assert info["ipv4_group_bytes"] > 2 << 20, info
+        assert any(l.startswith("  IPv4 /24 groups     : 1 (") for l in lines), lines
 
 
 def test_automatic_ipv4_hosts(tmp_path):

@@ -1259,6 +1259,7 @@ test_scale_1m_v4_hosts(void **state)
 	size_t sz = rte_rcu_qsbr_get_memsize(1);
 	struct rte_rcu_qsbr *rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
 	size_t empty, before, grown;
+	struct sgt_table_stats st;
 	struct sgt_table *t;
 	double t0, t1, t2;
 
@@ -1278,6 +1279,9 @@ test_scale_1m_v4_hosts(void **state)
 	t2 = now_s();
 	grown = heap_used() - before;
 	assert_true(grown > 0 && grown < 4u << 20);
+	sgt_table_stats(t, &st);
+	assert_int_equal(st.v4_groups, (n + 255) / 256);
+	assert_true(st.v4_group_bytes > 0 && st.v4_group_bytes <= grown);
 	assert_int_equal(look4(t, v4(10, 15, 66, 64)), -1);
 	assert_stats(t, n, 0, 0, 0);
 
@@ -1285,6 +1289,8 @@ test_scale_1m_v4_hosts(void **state)
 	 * is registered, so their grace period is over at once). */
 	del_hosts(t, n);
 	assert_stats(t, 0, 0, 0, 0);
+	sgt_table_stats(t, &st);
+	assert_int_equal(st.v4_groups, 0);
 	assert_int_equal(look4(t, v4(10, 0, 0, 1)), -1);
 	assert_int_equal(look4(t, v4(10, 15, 66, 63)), -1);
 	fill_hosts(t, n);
