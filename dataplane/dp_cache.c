@@ -290,9 +290,10 @@ hand_over(struct dp_cache *cache, bool all)
 static uint64_t
 backlog_max(struct dataplane *dp)
 {
-	uint64_t twice = 2 * (uint64_t)dp_bindings_count(dp->bindings);
+	uint64_t held = DP_CACHE_BACKLOG_HELD *
+			(uint64_t)dp_bindings_count(dp->bindings);
 
-	return twice > DP_CACHE_BACKLOG_MIN ? twice : DP_CACHE_BACKLOG_MIN;
+	return held > DP_CACHE_BACKLOG_MIN ? held : DP_CACHE_BACKLOG_MIN;
 }
 
 void

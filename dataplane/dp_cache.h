@@ -80,10 +80,16 @@ void dp_cache_changed(struct dp_cache *cache);
  * Hand the filled chunks of the change log over to the writer, which
  * replays them in the background; call it every turn, in a resync too, so
  * the log does not pile up. A writer this far behind (more records queued
- * than max(DP_CACHE_BACKLOG_MIN, twice the bindings held): a full copy is
- * smaller) loses its log and gets a full copy with the next write.
+ * than max(DP_CACHE_BACKLOG_MIN, DP_CACHE_BACKLOG_HELD times the bindings
+ * held), loses its log and gets a full copy with the next write: taken on
+ * the control lcore, it stalls the update stream (about 60 ms at a
+ * million), so the bound is high. The writer runs at nice 19 on the
+ * control lcore's CPU and falls behind in every large resync: a restart
+ * from a cache of a million logs the million restored, then the resync's
+ * million adds, before it gets the CPU to catch up. 22 bytes a record.
  */
-#define DP_CACHE_BACKLOG_MIN (1u << 20)
+#define DP_CACHE_BACKLOG_MIN (1u << 22)
+#define DP_CACHE_BACKLOG_HELD 4u
 void dp_cache_feed(struct dp_cache *cache, struct dataplane *dp);
 
 /*
