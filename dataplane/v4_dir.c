@@ -492,14 +492,14 @@ prefix_del(struct v4_dir *d, uint32_t ip, uint8_t len)
 
 	if (!rule_find(d, ip, len, &old))
 		return -ENOENT;
+	/* A /25-/31 rule always has its group: its addresses are deep. */
+	if (len > 24 && group_of(d, ip >> 8, false, &g) != 0)
+		return -ENOENT;
 	rule_del(d, ip, len);
 	if (len <= 24) {
 		shallow_del(d, ip, len);
 		return 0;
 	}
-	/* A /25-/31 rule always has its group: its addresses are deep. */
-	if (group_of(d, ip >> 8, false, &g) != 0)
-		return -ENOENT;
 	group_meta(d, g)->n_rules--;
 	deep_unfill(d, g, ip, len);
 	group_collapse_if_idle(d, ip >> 8, g);
