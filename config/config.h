@@ -64,8 +64,8 @@ enum config_limit {
 #define CONFIG_LIMIT_V4_HOSTS_MAX (UINT32_C(1) << 24)
 #define CONFIG_LIMIT_V4_PREFIXES_MAX (UINT32_C(1) << 24)
 #define CONFIG_LIMIT_V6_HOSTS_MAX (UINT32_C(1) << 24)
-/* rte_lpm6 gets 5 tbl8 groups per prefix and takes at most 2^21 groups. */
-#define CONFIG_LIMIT_V6_PREFIXES_MAX (UINT32_C(1) << 18)
+/* v6_dir names 2^24 groups; a million prefixes need at most 14 each. */
+#define CONFIG_LIMIT_V6_PREFIXES_MAX (UINT32_C(1) << 20)
 
 /* The key's name within limits: ("ipv4_hosts"), and what the table holds
  * in words ("IPv4 hosts"). */

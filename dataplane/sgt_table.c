@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IP-to-SGT tables (see sgt_table.h): IPv4 in v4_dir (hosts and prefixes
- * in one DIR-24-8 table, v4_dir.h says why), IPv6 on rte_hash and rte_lpm6.
+ * in one DIR-24-8 table, v4_dir.h says why), IPv6 hosts in an rte_hash and
+ * IPv6 prefixes in v6_dir (a multibit trie, v6_dir.h says why).
  *
- * Why IPv6 host bindings live in a hash beside the LPM rather than in it as
- * /128s: ISE and SXP push host bindings by the hundred thousand, and
- * rte_lpm6 would spend tbl8 groups on each. The hash updates in constant
- * time, and a /128 is by definition the longest match: a hash hit ends the
- * lookup, only misses go on to the LPM.
+ * Why IPv6 host bindings live in a hash beside the trie rather than in it
+ * as /128s: ISE and SXP push host bindings by the hundred thousand, and
+ * each would take up to 14 trie groups. The hash updates in constant time,
+ * and a /128 is by definition the longest match: a hash hit ends the
+ * lookup, only misses go on to the trie.
  *
- * v4_dir and rte_lpm6 keep no /0, so a /0 binding is kept here, in one
- * word the readers load once per burst.
+ * v4_dir and v6_dir keep no /0, so a /0 binding is kept here, in one word
+ * the readers load once per burst.
  */
 /* rte_hash_rcu_qsbr_add() is still experimental in DPDK 22.11; it is the
  * only way to have rte_hash hold deleted slots back from readers. */
@@ -20,6 +21,7 @@
 
 #include "sgt_table.h"
 #include "v4_dir.h"
+#include "v6_dir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +32,6 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_lpm6.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -38,33 +39,18 @@
  * hold its SGT. */
 #define DEFAULT_SET (UINT32_C(1) << 16)
 
-/* rte_lpm6: deeper prefixes live in tbl8 groups, which a delete may free. */
-#define LPM_TBL24_DEPTH 24
-
-/* rte_lpm6 walks one tbl8 group per byte after the first three, so a /64 in
- * a /24 of its own needs five. Sizing for that keeps the declared maximum
- * of /64s (the usual longest IPv6 subnet) always within reach; deeper or
- * scattered prefixes share groups in practice. */
-#define LPM6_TBL8_PER_PREFIX 5
-/* rte_lpm6_create()'s limit, RTE_LPM6_TBL8_MAX_NUM_GROUPS, is private to
- * rte_lpm6.c. */
-#define LPM6_TBL8_GROUPS_MAX (UINT64_C(1) << 21)
+#define V6_ADDR_SIZE 16
 
 struct sgt_table {
 	/* Read by the workers on every burst. */
 	struct v4_dir *d4;
 	struct rte_hash *h6;
-	struct rte_lpm6 *p6;
+	struct v6_dir *d6;
 	uint32_t v4_default;    /* DEFAULT_SET | sgt, or 0; atomic access */
 	uint32_t v6_default;
 
 	/* The writer's own. */
 	struct rte_rcu_qsbr *rcu;
-	/* rte_lpm6 has no RCU hook and hands a freed tbl8 group to the very
-	 * next add, so after a delete the writer waits out a grace period
-	 * before it adds again. */
-	uint64_t p6_grace_token;
-	bool p6_grace_pending;
 	struct sgt_table_stats max;
 	struct sgt_table_stats n;
 } __rte_cache_aligned;
@@ -101,7 +87,7 @@ host6_hash_create(const struct sgt_table_params *p)
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = (uint32_t)entries,
-		.key_len = RTE_LPM6_IPV6_ADDR_SIZE,
+		.key_len = V6_ADDR_SIZE,
 		.hash_func = key16_hash,
 		.socket_id = p->socket_id,
 		/* LF: readers never lock, one writer. EXT_TABLE (which 22.11
@@ -134,20 +120,6 @@ host6_hash_create(const struct sgt_table_params *p)
 		return NULL;
 	}
 	return h;
-}
-
-static struct rte_lpm6 *
-prefix6_create(const struct sgt_table_params *p)
-{
-	char name[RTE_LPM6_NAMESIZE];
-	uint64_t groups = (uint64_t)p->max_v6_prefixes * LPM6_TBL8_PER_PREFIX;
-	struct rte_lpm6_config c = {
-		.max_rules = p->max_v6_prefixes,
-		.number_tbl8s = (uint32_t)RTE_MIN(groups, LPM6_TBL8_GROUPS_MAX),
-	};
-
-	snprintf(name, sizeof(name), "%s_p6", p->name);
-	return rte_lpm6_create(name, p->socket_id, &c);
 }
 
 static int
@@ -184,8 +156,16 @@ tables_create(struct sgt_table *t, const struct sgt_table_params *p)
 			return -1;
 	}
 	if (p->max_v6_prefixes != 0) {
-		t->p6 = prefix6_create(p);
-		if (t->p6 == NULL)
+		/* Like max_v4_prefixes, this counts a /0 too, kept here. */
+		struct v6_dir_params dp = {
+			.name = p->name,
+			.socket_id = p->socket_id,
+			.rcu = p->rcu,
+			.max_prefixes = p->max_v6_prefixes,
+		};
+
+		t->d6 = v6_dir_create(&dp);
+		if (t->d6 == NULL)
 			return -1;
 	}
 	return 0;
@@ -229,13 +209,13 @@ sgt_table_free(struct sgt_table *t)
 {
 	if (t == NULL)
 		return;
-	/* rte_hash and rte_lpm drop their defer queues on free only once
+	/* rte_hash drops its defer queue on free only once
 	 * every parked entry is reclaimable; wait until it is. */
 	if (t->rcu != NULL)
 		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
 	v4_dir_free(t->d4);
 	rte_hash_free(t->h6);
-	rte_lpm6_free(t->p6);
+	v6_dir_free(t->d6);
 	rte_free(t);
 }
 
@@ -375,52 +355,35 @@ sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len)
 	return v4_del(t, rte_be_to_cpu_32(addr_be), len);
 }
 
-static void
-prefix6_grace_wait(struct sgt_table *t)
-{
-	if (!t->p6_grace_pending)
-		return;
-	rte_rcu_qsbr_check(t->rcu, t->p6_grace_token, true);
-	t->p6_grace_pending = false;
-}
-
+/* A /1 to /127 binding. */
 static int
-prefix6_add(struct sgt_table *t, const uint8_t addr[16], uint8_t depth,
+prefix6_add(struct sgt_table *t, const uint8_t addr[16], uint8_t len,
 	    sgt_t sgt)
 {
-	uint32_t old;
-	int present, ret;
+	uint32_t *count = &t->n.v6_prefixes;
+	int ret;
 
-	if (t->p6 == NULL)
+	if (t->d6 == NULL)
 		return -ENOSPC;
-	present = rte_lpm6_is_rule_present(t->p6, addr, depth, &old);
-	if (present < 0)
-		return present;
-	if (!present && t->n.v6_prefixes >= t->max.v6_prefixes)
-		return -ENOSPC;
-	prefix6_grace_wait(t);
-	ret = rte_lpm6_add(t->p6, addr, depth, sgt);
-	if (ret == 0 && !present)
-		count_move(&t->n.v6_prefixes, 1);
-	return ret;
+	ret = v6_dir_add(t->d6, addr, len, sgt, *count < t->max.v6_prefixes);
+	if (ret < 0)
+		return ret;
+	if (ret == 1)
+		count_move(count, 1);
+	return 0;
 }
 
 static int
-prefix6_del(struct sgt_table *t, const uint8_t addr[16], uint8_t depth)
+prefix6_del(struct sgt_table *t, const uint8_t addr[16], uint8_t len)
 {
 	int ret;
 
-	if (t->p6 == NULL)
+	if (t->d6 == NULL)
 		return -ENOENT;
-	ret = rte_lpm6_delete(t->p6, addr, depth);
-	if (ret != 0)
-		return ret;
-	count_move(&t->n.v6_prefixes, -1);
-	if (t->rcu != NULL && depth > LPM_TBL24_DEPTH) {
-		t->p6_grace_token = rte_rcu_qsbr_start(t->rcu);
-		t->p6_grace_pending = true;
-	}
-	return 0;
+	ret = v6_dir_del(t->d6, addr, len);
+	if (ret == 0)
+		count_move(&t->n.v6_prefixes, -1);
+	return ret;
 }
 
 int
@@ -502,9 +465,10 @@ lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
 		uint32_t n, sgt_t *sgt, bool *found)
 {
 	const void *keys[SGT_TABLE_BULK_MAX];
+	const uint8_t *ip[SGT_TABLE_BULK_MAX];
 	uint32_t miss[SGT_TABLE_BULK_MAX];
-	uint8_t ip[SGT_TABLE_BULK_MAX][RTE_LPM6_IPV6_ADDR_SIZE];
-	int32_t hop[SGT_TABLE_BULK_MAX];
+	sgt_t p_sgt[SGT_TABLE_BULK_MAX];
+	bool p_found[SGT_TABLE_BULK_MAX];
 	uint32_t def = __atomic_load_n(&t->v6_default, __ATOMIC_RELAXED);
 	uint32_t i, n_miss;
 
@@ -513,24 +477,23 @@ lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
 	n_miss = host_lookup(t->h6, &t->n.v6_hosts, keys, n, sgt, found, miss);
 	if (n_miss == 0)
 		return;
-	if (t->p6 == NULL) {
+	if (t->d6 == NULL) {
 		for (i = 0; i < n_miss; i++)
 			set_default(def, &sgt[miss[i]], &found[miss[i]]);
 		return;
 	}
-	/* rte_lpm6 wants a writable, packed array: gather the misses. */
+	if (n_miss == n) {
+		/* Usually so: no host binding matched. */
+		v6_dir_lookup_bulk(t->d6, (const uint8_t *const *)keys, n, def,
+				   sgt, found);
+		return;
+	}
 	for (i = 0; i < n_miss; i++)
-		memcpy(ip[i], addr[miss[i]], RTE_LPM6_IPV6_ADDR_SIZE);
-	rte_lpm6_lookup_bulk_func(t->p6, ip, hop, n_miss);
+		ip[i] = addr[miss[i]];
+	v6_dir_lookup_bulk(t->d6, ip, n_miss, def, p_sgt, p_found);
 	for (i = 0; i < n_miss; i++) {
-		uint32_t k = miss[i];
-
-		if (hop[i] >= 0) {
-			sgt[k] = (sgt_t)hop[i];
-			found[k] = true;
-		} else {
-			set_default(def, &sgt[k], &found[k]);
-		}
+		sgt[miss[i]] = p_sgt[i];
+		found[miss[i]] = p_found[i];
 	}
 }
 
@@ -567,4 +530,6 @@ sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s)
 	s->v6_prefixes = __atomic_load_n(&t->n.v6_prefixes, __ATOMIC_RELAXED);
 	s->v4_groups = t->d4 != NULL ? v4_dir_groups(t->d4) : 0;
 	s->v4_group_bytes = t->d4 != NULL ? v4_dir_group_bytes(t->d4) : 0;
+	s->v6_groups = t->d6 != NULL ? v6_dir_groups(t->d6) : 0;
+	s->v6_group_bytes = t->d6 != NULL ? v6_dir_group_bytes(t->d6) : 0;
 }

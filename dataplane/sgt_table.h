@@ -3,7 +3,7 @@
  * IP-to-SGT lookup tables:
  *   IPv4 hosts and prefixes  v4_dir (DIR-24-8, v4_dir.h)
  *   IPv6 hosts               rte_hash (16-byte keys, lock-free readers)
- *   IPv6 prefixes            rte_lpm6
+ *   IPv6 prefixes            v6_dir (multibit trie, v6_dir.h)
  * An IPv6 lookup tries the host table first (a /128 is the longest match),
  * then the longest prefix. One writer at a time; readers never lock.
  * Lookups work on whole bursts.
@@ -71,6 +71,10 @@ struct sgt_table_stats {
 	 * memory allocated for them. */
 	uint32_t v4_groups;
 	uint64_t v4_group_bytes;
+	/* IPv6 prefix trie groups in use (prefixes longer than /16), and the
+	 * memory allocated for them. */
+	uint32_t v6_groups;
+	uint64_t v6_group_bytes;
 };
 void sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s);
 

@@ -444,14 +444,14 @@ test_limits_written(void **state)
 		"ports: [ { name: a, device: x } ]\n"
 		"limits:\n  ipv6_hosts: 200000\n",
 		"limits:\n  ipv4_hosts: 16777216\n  ipv4_prefixes: 16777216\n"
-		"  ipv6_hosts: 16777216\n  ipv6_prefixes: 262144\n"
+		"  ipv6_hosts: 16777216\n  ipv6_prefixes: 1048576\n"
 		"ports: [ { name: a, device: x } ]\n",
 	};
 	const uint32_t want[][CONFIG_LIMITS] = {
 		{ 0, 0, 0, 0 },
 		{ 0, 0, 0, 0 },
 		{ 0, 0, 200000, 0 },
-		{ 16777216, 16777216, 16777216, 262144 },
+		{ 16777216, 16777216, 16777216, 1048576 },
 	};
 	char err[CONFIG_ERR_MAX];
 	struct tmp_file t;
@@ -621,8 +621,8 @@ static const struct bad_case bad_cases[] = {
 	  "1..16777216" },
 	{ "limits_zero", 5, "key 'limits.ipv6_hosts': 0 out of range "
 	  "1..16777216" },
-	{ "limits_v6_prefixes_range", 4, "key 'limits.ipv6_prefixes': 1048576 "
-	  "out of range 1..262144" },
+	{ "limits_v6_prefixes_range", 4, "key 'limits.ipv6_prefixes': 1048577 "
+	  "out of range 1..1048576" },
 	{ "limits_wrong_type", 4, "key 'limits.ipv4_prefixes': expected a whole "
 	  "number, got 'lots'" },
 	{ "limits_unknown_key", 4, "key 'limits.ipv4_host': unknown key "

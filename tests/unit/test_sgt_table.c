@@ -759,6 +759,9 @@ table_del(struct sgt_table *t, const struct ref *r, const struct binding *b)
 /* IPv4 addresses from four /24s only: hosts, /25-/31s and shorter
  * prefixes share groups, which then split, shrink and go. */
 static bool narrow_v4;
+/* IPv6 addresses from three /56s only, with lengths spread over 1 to 127:
+ * trie groups nest many levels deep, split, rebase and collapse. */
+static bool narrow_v6;
 
 /* Addresses from a small universe, so that bindings nest and collide. */
 static void
@@ -775,6 +778,17 @@ random_addr(uint8_t *addr, uint32_t bits)
 		memcpy(addr, tops[rng_below(4)], 2);
 	if (bits == 128 && rng_below(2) != 0)
 		memset(addr + 4, 0, 4 + rng_below(4));
+	if (bits == 128 && narrow_v6 && rng_below(16) != 0) {
+		static const uint8_t small[] = { 0x00, 0x01, 0x80 };
+
+		memcpy(addr, (const uint8_t[]){ 0x20, 0x01, 0x0d, 0xb8, 0, 0 },
+		       6);
+		addr[6] = (uint8_t)rng_below(3);
+		/* Bytes that collide, so that deep paths share groups. */
+		for (i = 7; i < 16; i++)
+			if (rng_below(4) != 0)
+				addr[i] = small[rng_below(RTE_DIM(small))];
+	}
 	if (bits == 32 && narrow_v4 && rng_below(16) != 0) {
 		addr[0] = 10;
 		addr[1] = 9;
@@ -789,7 +803,7 @@ random_len(uint32_t bits)
 	static const uint8_t v6_lens[] = { 0, 16, 32, 48, 56, 64, 65, 96, 127,
 					   128, 128 };
 
-	if (rng_below(3) == 0)
+	if (rng_below(3) == 0 || (bits == 128 && narrow_v6))
 		return (uint8_t)rng_below(bits + 1);
 	if (bits == 32)
 		return v4_lens[rng_below(RTE_DIM(v4_lens))];
@@ -897,6 +911,15 @@ bulk_vs_reference(uint32_t bits, uint64_t seed)
 		assert_int_equal(bits == 32 ? s.v4_prefixes : s.v6_prefixes,
 				 prefixes);
 	}
+	/* Emptied, the tables hold no group any more. */
+	while (r.n > 0) {
+		table_del(t, &r, &r.b[r.n - 1]);
+		r.n--;
+		check_burst(t, &r, 8);
+	}
+	sgt_table_stats(t, &s);
+	assert_int_equal(s.v4_groups, 0);
+	assert_int_equal(s.v6_groups, 0);
 	sgt_table_free(t);
 }
 
@@ -923,11 +946,20 @@ test_bulk_v6_vs_reference(void **state)
 	bulk_vs_reference(128, 0x5347544736ULL);
 }
 
+static void
+test_bulk_v6_narrow_vs_reference(void **state)
+{
+	(void)state;
+	narrow_v6 = true;
+	bulk_vs_reference(128, 0x4E41525236ULL);
+	narrow_v6 = false;
+}
+
 /* ---- readers during changes, with RCU ---- */
 
 /* Churned bindings carry an SGT computed from their address; the stable
  * covering prefix carries COVER. A reader that ever sees anything else saw
- * a slot or a tbl8 group that was reused under it. */
+ * a slot or a trie group that was reused under it. */
 #define COVER 77
 #define CHURN_HOSTS 1024
 #define CHURN_V6 200
@@ -951,9 +983,10 @@ churn_pfx6(uint32_t i)
 {
 	struct in6 a = v6("2001:db8::");
 
-	/* Each /120 owns the ten tbl8 groups below its fifth byte: deleting
-	 * it frees them, and rte_lpm6 gives them to the next add. The deep
-	 * walk also widens the window in which a reader is inside them. */
+	/* Each /120 owns the ten trie groups below its fifth byte: deleting
+	 * it collapses them, and the next add must not get them back before
+	 * the readers' grace period. The deep walk also widens the window in
+	 * which a reader is inside them. */
 	a.a[4] = (uint8_t)i;
 	return a;
 }
@@ -1304,6 +1337,114 @@ test_scale_1m_v4_hosts(void **state)
 	rte_free(rcu);
 }
 
+/* Site-like IPv6 prefixes: a /48 each (2001:db8:XXXX::/48, i = XXXX),
+ * from /48 to /64 long. */
+static struct in6
+site6(uint32_t i, uint8_t *len)
+{
+	struct in6 a = v6("2001:db8::");
+	uint32_t h = i * 2654435761u;
+
+	a.a[4] = (uint8_t)(i >> 8);
+	a.a[5] = (uint8_t)i;
+	a.a[6] = (uint8_t)(h >> 8);
+	a.a[7] = (uint8_t)(h >> 16);
+	*len = (uint8_t)(48 + (h >> 24) % 17);
+	return a;
+}
+
+static void
+find_sites6(const struct sgt_table *t, uint32_t n, bool present)
+{
+	struct in6 addr[SGT_TABLE_BULK_MAX];
+	sgt_t sgt[SGT_TABLE_BULK_MAX];
+	bool found[SGT_TABLE_BULK_MAX];
+	uint32_t i, k;
+	uint8_t len;
+
+	for (i = 0; i < n; i += SGT_TABLE_BULK_MAX) {
+		uint32_t m = RTE_MIN((uint32_t)SGT_TABLE_BULK_MAX, n - i);
+
+		for (k = 0; k < m; k++) {
+			addr[k] = site6(i + k, &len);
+			addr[k].a[15] = 9;
+		}
+		sgt_table_lookup_v6_bulk(t, (const uint8_t (*)[16])addr, m,
+					 sgt, found);
+		for (k = 0; k < m; k++)
+			if (found[k] != present ||
+			    (present && sgt[k] != (i + k) % SGT_MAX + 1))
+				fail_msg("site %u: found %d sgt %u", i + k,
+					 found[k], sgt[k]);
+	}
+}
+
+static double
+fill_sites6(struct sgt_table *t, uint32_t n, bool add)
+{
+	double t0 = now_s();
+	uint32_t i;
+	uint8_t len;
+
+	for (i = 0; i < n; i++) {
+		struct in6 a = site6(i, &len);
+
+		if (add)
+			assert_int_equal(sgt_table_add_v6(t, a.a, len,
+					 (sgt_t)(i % SGT_MAX + 1)), 0);
+		else
+			assert_int_equal(sgt_table_del_v6(t, a.a, len), 0);
+	}
+	return now_s() - t0;
+}
+
+/* Deleting every prefix gives back every trie group; adding them again
+ * reuses the memory. Prints the update rate. */
+static void
+test_v6_prefixes_groups_come_back(void **state)
+{
+	const uint32_t n = 20000;
+	size_t sz = rte_rcu_qsbr_get_memsize(1);
+	struct rte_rcu_qsbr *rcu = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
+	struct sgt_table_stats st;
+	struct sgt_table *t;
+	size_t before, grown;
+	double t_add, t_del;
+	uint32_t groups;
+
+	(void)state;
+	assert_non_null(rcu);
+	assert_int_equal(rte_rcu_qsbr_init(rcu, 1), 0);
+	t = table_new(0, 0, 0, n, rcu);
+	before = heap_used();
+	t_add = fill_sites6(t, n, true);
+	grown = heap_used() - before;
+	find_sites6(t, n, true);
+	sgt_table_stats(t, &st);
+	groups = st.v6_groups;
+	assert_true(groups > n / 2);
+	assert_true(st.v6_group_bytes > 0 && st.v6_group_bytes <= grown);
+	assert_stats(t, 0, 0, 0, n);
+
+	t_del = fill_sites6(t, n, false);
+	find_sites6(t, n, false);
+	assert_stats(t, 0, 0, 0, 0);
+	sgt_table_stats(t, &st);
+	assert_int_equal(st.v6_groups, 0);
+
+	fill_sites6(t, n, true);
+	find_sites6(t, n, true);
+	sgt_table_stats(t, &st);
+	assert_int_equal(st.v6_groups, groups);
+	assert_int_equal(heap_used() - before, grown);
+	print_message("%u v6 /48-/64 prefixes: %.2f M adds/s, %.2f M "
+		      "deletes/s; %u groups, %.1f MiB\n", n, n / t_add / 1e6,
+		      n / t_del / 1e6, groups,
+		      (double)st.v6_group_bytes / (1 << 20));
+	sgt_table_free(t);
+	rte_free(rcu);
+}
+
 int
 main(void)
 {
@@ -1333,6 +1474,8 @@ main(void)
 		cmocka_unit_test(test_bulk_v4_vs_reference),
 		cmocka_unit_test(test_bulk_v4_narrow_vs_reference),
 		cmocka_unit_test(test_bulk_v6_vs_reference),
+		cmocka_unit_test(test_bulk_v6_narrow_vs_reference),
+		cmocka_unit_test(test_v6_prefixes_groups_come_back),
 		cmocka_unit_test(test_rcu_readers_during_churn),
 		cmocka_unit_test(test_rcu_full_tables_wait_for_readers),
 		cmocka_unit_test(test_scale_1m_v4_hosts),

@@ -31,7 +31,7 @@ test_automatic(void **state)
 {
 	const uint32_t none[CONFIG_LIMITS] = { 0 };
 	const uint32_t some[CONFIG_LIMITS] = { 700000, 10000, 9000, 3000 };
-	const uint32_t many[CONFIG_LIMITS] = { 9000000, 0, 0, 200000 };
+	const uint32_t many[CONFIG_LIMITS] = { 9000000, 0, 0, 600000 };
 	uint32_t out[CONFIG_LIMITS];
 
 	(void)state;

@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The IPv6 prefix trie (v6_dir.h).
+ *
+ * Levels: 0 is the first level (bits 0-15, entries stand for /16s); level
+ * k >= 1 groups start at bit gd = 8 + 8k and their entries stand for
+ * prefixes of length gd + 8. A rule of length len ends at the level whose
+ * entries are the first as long or longer.
+ *
+ * Invariants the writer keeps:
+ *   - a non-group entry is the longest rule covering the entry's range
+ *     (0 when none), so its depth is at most the entry's length;
+ *   - a group's meta.base is what its parent entry would hold without it:
+ *     the longest rule no longer than gd covering the group; an entry of
+ *     the group whose depth is at most gd is base ("base-derived"), and so
+ *     is the base of a child group whose base depth is at most gd;
+ *   - n_deep counts the entries that are groups or hold a rule longer than
+ *     gd; a group exists only while n_deep > 0, the last one gone, base
+ *     goes back into its parent entry (and the parent may follow).
+ * Readers see each entry change with one atomic store; a new group is
+ * filled before its parent entry points at it.
+ */
+/* rte_rcu_qsbr_check() and rte_rcu_qsbr_start() are stable; nothing
+ * experimental is used here. */
+#include "v6_dir.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#define L0_BITS 16
+#define L0_ENTRIES (UINT32_C(1) << L0_BITS)
+#define LEVELS 15               /* level 0, then 14 levels of groups */
+
+/* Entry: GROUP | group index, or VALID | depth << 16 | SGT, or 0. */
+#define E_GROUP (UINT32_C(1) << 31)
+#define E_VALID (UINT32_C(1) << 30)
+#define E_DEPTH_SHIFT 16
+#define E_DEPTH_MASK 0x7Fu
+#define E_INDEX_MASK 0x00FFFFFFu
+
+#define GROUP_SIZE 256u
+/* 2,048 groups of 256 32-bit entries: 2 MiB, one huge page, at a time. */
+#define CHUNK_SHIFT 11
+#define CHUNK_GROUPS (UINT32_C(1) << CHUNK_SHIFT)
+#define MAX_CHUNKS ((E_INDEX_MASK + 1) / CHUNK_GROUPS)
+#define LIST_END UINT32_MAX
+
+/* The writer's view of one group. */
+struct group_meta {
+	uint32_t base;          /* the entry its parent held before it */
+	uint16_t n_deep;        /* groups, and rules longer than gd */
+	uint8_t gd;             /* the group's first bit: 16, 24, ..., 120 */
+	uint32_t next;          /* free or pending list */
+	uint64_t token;         /* RCU token of its release */
+};
+
+struct rule_key {
+	uint8_t addr[16];       /* masked to len */
+	uint8_t len;
+	uint8_t pad[3];         /* zero */
+};
+
+struct v6_dir {
+	/* Read by the workers. */
+	uint32_t *l0;
+	uint32_t *chunk[MAX_CHUNKS];
+
+	/* The writer's own. */
+	struct group_meta *meta[MAX_CHUNKS];
+	uint32_t n_chunks;
+	uint32_t groups_used;
+	uint32_t free_head;
+	uint32_t pending_head, pending_tail;    /* FIFO: tokens ascend */
+	struct rte_hash *rules;                 /* key rule_key: SGT */
+	uint32_t rules_at[128];                 /* rules of each length */
+	struct rte_rcu_qsbr *rcu;
+	int socket_id;
+} __rte_cache_aligned;
+
+/* ---- entries ---- */
+
+static inline uint32_t
+entry_make(uint8_t len, sgt_t sgt)
+{
+	return E_VALID | (uint32_t)len << E_DEPTH_SHIFT | sgt;
+}
+
+/* 0 for no binding (and meaningless for a group). */
+static inline uint8_t
+entry_depth(uint32_t e)
+{
+	return (uint8_t)((e >> E_DEPTH_SHIFT) & E_DEPTH_MASK);
+}
+
+static inline uint32_t *
+group_entries(const struct v6_dir *d, uint32_t g)
+{
+	return d->chunk[g >> CHUNK_SHIFT] + ((g & (CHUNK_GROUPS - 1)) << 8);
+}
+
+static inline struct group_meta *
+group_meta(const struct v6_dir *d, uint32_t g)
+{
+	return &d->meta[g >> CHUNK_SHIFT][g & (CHUNK_GROUPS - 1)];
+}
+
+static inline void
+entry_store(uint32_t *slot, uint32_t e)
+{
+	/* Release: a group's entries are written before its parent names
+	 * it. */
+	__atomic_store_n(slot, e, __ATOMIC_RELEASE);
+}
+
+static void
+addr_mask(uint8_t *a, uint8_t len)
+{
+	uint32_t i;
+
+	for (i = len; i < 128; i++)
+		a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+}
+
+/* The level where a rule of length len ends, and the first bit there. */
+static inline uint32_t
+level_of(uint8_t len)
+{
+	return len <= L0_BITS ? 0 : (uint32_t)(len - L0_BITS + 7) / 8;
+}
+
+static inline uint8_t
+level_gd(uint32_t level)
+{
+	return level == 0 ? 0 : (uint8_t)(8 + 8 * level);
+}
+
+/* ---- rules: /1 to /127, the writer's alone ---- */
+
+static struct rule_key
+rule_key_of(const uint8_t *addr, uint8_t len)
+{
+	struct rule_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, sizeof(k.addr));
+	addr_mask(k.addr, len);
+	k.len = len;
+	return k;
+}
+
+static bool
+rule_find(const struct v6_dir *d, const uint8_t *addr, uint8_t len,
+	  sgt_t *sgt)
+{
+	struct rule_key key;
+	void *data;
+
+	if (d->rules_at[len] == 0)
+		return false;
+	key = rule_key_of(addr, len);
+	if (rte_hash_lookup_data(d->rules, &key, &data) < 0)
+		return false;
+	*sgt = (sgt_t)(uintptr_t)data;
+	return true;
+}
+
+static int
+rule_set(struct v6_dir *d, const uint8_t *addr, uint8_t len, sgt_t sgt,
+	 bool is_new)
+{
+	struct rule_key key = rule_key_of(addr, len);
+	int rc;
+
+	rc = rte_hash_add_key_data(d->rules, &key, (void *)(uintptr_t)sgt);
+	if (rc == 0 && is_new)
+		d->rules_at[len]++;
+	return rc;
+}
+
+static void
+rule_del(struct v6_dir *d, const uint8_t *addr, uint8_t len)
+{
+	struct rule_key key = rule_key_of(addr, len);
+
+	if (rte_hash_del_key(d->rules, &key) >= 0)
+		d->rules_at[len]--;
+}
+
+/* The longest rule shorter than len covering addr, as an entry; 0 when
+ * none. One probe per length in use. */
+static uint32_t
+rule_parent(const struct v6_dir *d, const uint8_t *addr, uint8_t len)
+{
+	sgt_t sgt;
+	uint8_t k;
+
+	for (k = (uint8_t)(len - 1); k > 0; k--)
+		if (rule_find(d, addr, k, &sgt))
+			return entry_make(k, sgt);
+	return 0;
+}
+
+/* ---- groups ---- */
+
+static int
+chunk_add(struct v6_dir *d)
+{
+	uint32_t c = d->n_chunks, k;
+	uint32_t *entries;
+	struct group_meta *meta;
+
+	if (c == MAX_CHUNKS)
+		return -ENOSPC;
+	entries = rte_malloc_socket("v6_dir_groups",
+				    (size_t)CHUNK_GROUPS * GROUP_SIZE * sizeof(*entries),
+				    RTE_CACHE_LINE_SIZE, d->socket_id);
+	meta = rte_zmalloc_socket("v6_dir_meta", CHUNK_GROUPS * sizeof(*meta),
+				  RTE_CACHE_LINE_SIZE, d->socket_id);
+	if (entries == NULL || meta == NULL) {
+		rte_free(entries);
+		rte_free(meta);
+		return -ENOMEM;
+	}
+	d->chunk[c] = entries;
+	d->meta[c] = meta;
+	/* Lowest index first off the free list. */
+	for (k = CHUNK_GROUPS; k-- > 0;) {
+		meta[k].next = d->free_head;
+		d->free_head = c << CHUNK_SHIFT | k;
+	}
+	__atomic_store_n(&d->n_chunks, c + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Move groups whose readers are gone to the free list; wait for the
+ * oldest one if asked to. */
+static void
+groups_reclaim(struct v6_dir *d, bool wait)
+{
+	while (d->pending_head != LIST_END) {
+		uint32_t g = d->pending_head;
+		struct group_meta *m = group_meta(d, g);
+
+		if (rte_rcu_qsbr_check(d->rcu, m->token, wait) != 1)
+			return;
+		wait = false;
+		d->pending_head = m->next;
+		if (d->pending_head == LIST_END)
+			d->pending_tail = LIST_END;
+		m->next = d->free_head;
+		d->free_head = g;
+	}
+}
+
+/* Rather a new chunk than a wait for the workers' grace period. */
+static int
+group_alloc(struct v6_dir *d, uint32_t *g)
+{
+	if (d->free_head == LIST_END && d->pending_head != LIST_END)
+		groups_reclaim(d, false);
+	if (d->free_head == LIST_END && chunk_add(d) != 0 &&
+	    d->pending_head != LIST_END)
+		groups_reclaim(d, true);
+	if (d->free_head == LIST_END)
+		return -ENOMEM;
+	*g = d->free_head;
+	d->free_head = group_meta(d, *g)->next;
+	__atomic_store_n(&d->groups_used, d->groups_used + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void
+group_release(struct v6_dir *d, uint32_t g)
+{
+	struct group_meta *m = group_meta(d, g);
+
+	__atomic_store_n(&d->groups_used, d->groups_used - 1, __ATOMIC_RELAXED);
+	if (d->rcu == NULL) {
+		m->next = d->free_head;
+		d->free_head = g;
+		return;
+	}
+	m->token = rte_rcu_qsbr_start(d->rcu);
+	m->next = LIST_END;
+	if (d->pending_tail == LIST_END)
+		d->pending_head = g;
+	else
+		group_meta(d, d->pending_tail)->next = g;
+	d->pending_tail = g;
+}
+
+/*
+ * The path from the first level to where a rule ends: slot[k] is the
+ * entry at level k on the way (in l0 or in group[k]), group[k] the group
+ * of level k (k >= 1). Level k's entry is group[k + 1]'s parent entry.
+ */
+struct path {
+	uint32_t *slot[LEVELS];
+	uint32_t group[LEVELS];
+};
+
+static inline uint32_t
+slot_index(const uint8_t *addr, uint32_t level)
+{
+	return level == 0 ? (uint32_t)addr[0] << 8 | addr[1] : addr[level + 1];
+}
+
+/* Whether an entry of a group with first bit gd counts in n_deep. */
+static inline bool
+entry_is_deep(uint32_t e, uint8_t gd)
+{
+	return (e & E_GROUP) || entry_depth(e) > gd;
+}
+
+/* No entry of group[level] needs it any more: its base back into its
+ * parent entry, and so on upward. */
+static void
+collapse_up(struct v6_dir *d, struct path *p, uint32_t level)
+{
+	for (; level >= 1; level--) {
+		uint32_t g = p->group[level];
+		struct group_meta *m = group_meta(d, g);
+
+		if (m->n_deep != 0)
+			return;
+		entry_store(p->slot[level - 1], m->base);
+		group_release(d, g);
+		if (level - 1 == 0 || entry_is_deep(m->base, level_gd(level - 1)))
+			return;
+		group_meta(d, p->group[level - 1])->n_deep--;
+	}
+}
+
+/* Walk to the level where a rule of length len ends; with create, make
+ * the groups missing on the way (on failure, those made are gone
+ * again). */
+static int
+walk(struct v6_dir *d, const uint8_t *addr, uint8_t len, bool create,
+     struct path *p)
+{
+	uint32_t target = level_of(len), k;
+
+	p->slot[0] = &d->l0[slot_index(addr, 0)];
+	for (k = 1; k <= target; k++) {
+		uint32_t *slot = p->slot[k - 1];
+		uint32_t e = *slot, g, j, *ent;
+		struct group_meta *m;
+		int rc;
+
+		if (!(e & E_GROUP)) {
+			if (!create)
+				return -ENOENT;
+			rc = group_alloc(d, &g);
+			if (rc != 0) {
+				if (k >= 2)
+					collapse_up(d, p, k - 1);
+				return rc;
+			}
+			/* Not yet published, and no reader of its last life
+			 * is left. */
+			ent = group_entries(d, g);
+			for (j = 0; j < GROUP_SIZE; j++)
+				ent[j] = e;
+			m = group_meta(d, g);
+			m->base = e;
+			m->n_deep = 0;
+			m->gd = level_gd(k);
+			if (k >= 2 && !entry_is_deep(e, level_gd(k - 1)))
+				group_meta(d, p->group[k - 1])->n_deep++;
+			entry_store(slot, E_GROUP | g);
+		} else {
+			g = e & E_INDEX_MASK;
+		}
+		p->group[k] = g;
+		p->slot[k] = group_entries(d, g) + slot_index(addr, k);
+	}
+	return 0;
+}
+
+/* What covers the whole group changed from the rule its base-derived
+ * entries hold to base: they follow, and so do child groups based on the
+ * same rule. */
+static void
+group_rebase(struct v6_dir *d, uint32_t g, uint32_t base)
+{
+	struct group_meta *m = group_meta(d, g);
+	uint32_t *ent = group_entries(d, g);
+	uint32_t j;
+
+	m->base = base;
+	for (j = 0; j < GROUP_SIZE; j++) {
+		uint32_t e = ent[j];
+
+		if (e & E_GROUP) {
+			uint32_t c = e & E_INDEX_MASK;
+
+			if (entry_depth(group_meta(d, c)->base) <= m->gd)
+				group_rebase(d, c, base);
+		} else if (entry_depth(e) <= m->gd) {
+			entry_store(&ent[j], base);
+		}
+	}
+}
+
+/* The entries of the rule's range at its last level: first, how many, and
+ * the group they are in (none at level 0). */
+static uint32_t *
+range_of(const struct path *p, uint8_t len, uint32_t *n)
+{
+	uint32_t level = level_of(len);
+	uint8_t end = level == 0 ? L0_BITS : (uint8_t)(level_gd(level) + 8);
+
+	*n = UINT32_C(1) << (end - len);
+	return p->slot[level];
+}
+
+static void
+range_add(struct v6_dir *d, const struct path *p, uint8_t len, sgt_t sgt)
+{
+	uint32_t level = level_of(len), e_new = entry_make(len, sgt), n, i;
+	uint32_t *first = range_of(p, len, &n);
+	struct group_meta *gm = level == 0 ? NULL :
+				group_meta(d, p->group[level]);
+
+	for (i = 0; i < n; i++) {
+		uint32_t e = first[i];
+
+		if (e & E_GROUP) {
+			uint32_t c = e & E_INDEX_MASK;
+
+			if (entry_depth(group_meta(d, c)->base) <= len)
+				group_rebase(d, c, e_new);
+		} else if (entry_depth(e) <= len) {
+			/* len is beyond the group's first bit: deep now. */
+			if (gm != NULL && entry_depth(e) <= gm->gd)
+				gm->n_deep++;
+			entry_store(&first[i], e_new);
+		}
+	}
+}
+
+/* The rule is gone from the rule table: what it held falls to parent. */
+static void
+range_del(struct v6_dir *d, const struct path *p, uint8_t len,
+	  uint32_t parent)
+{
+	uint32_t level = level_of(len), n, i;
+	uint32_t *first = range_of(p, len, &n);
+	struct group_meta *gm = level == 0 ? NULL :
+				group_meta(d, p->group[level]);
+
+	for (i = 0; i < n; i++) {
+		uint32_t e = first[i];
+
+		if (e & E_GROUP) {
+			uint32_t c = e & E_INDEX_MASK;
+
+			if (entry_depth(group_meta(d, c)->base) == len)
+				group_rebase(d, c, parent);
+		} else if (entry_depth(e) == len) {
+			if (gm != NULL && entry_depth(parent) <= gm->gd)
+				gm->n_deep--;
+			entry_store(&first[i], parent);
+		}
+	}
+}
+
+int
+v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len, sgt_t sgt,
+	   bool room)
+{
+	struct rule_key key;
+	struct path p;
+	sgt_t old;
+	bool is_new;
+	int rc;
+
+	if (d == NULL || addr == NULL || len == 0 || len > 127 ||
+	    sgt > SGT_MAX)
+		return -EINVAL;
+	key = rule_key_of(addr, len);
+	is_new = !rule_find(d, key.addr, len, &old);
+	if (is_new && !room)
+		return -ENOSPC;
+	/* The groups first: a rule is recorded only once it can be
+	 * applied. A replace finds them all: its entries are deep. */
+	rc = walk(d, key.addr, len, true, &p);
+	if (rc != 0)
+		return rc;
+	rc = rule_set(d, key.addr, len, sgt, is_new);
+	if (rc != 0) {
+		collapse_up(d, &p, level_of(len));
+		return rc;
+	}
+	range_add(d, &p, len, sgt);
+	return is_new;
+}
+
+int
+v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len)
+{
+	struct rule_key key;
+	struct path p;
+	sgt_t old;
+
+	if (d == NULL || addr == NULL || len == 0 || len > 127)
+		return -EINVAL;
+	key = rule_key_of(addr, len);
+	if (!rule_find(d, key.addr, len, &old))
+		return -ENOENT;
+	/* A rule's path always exists: its entries are deep. */
+	if (walk(d, key.addr, len, false, &p) != 0)
+		return -ENOENT;
+	rule_del(d, key.addr, len);
+	range_del(d, &p, len, rule_parent(d, key.addr, len));
+	collapse_up(d, &p, level_of(len));
+	return 0;
+}
+
+/* ---- lookups ---- */
+
+/* Where an address goes from entry e at the level of addr[byte]: the
+ * child group's entry, or e itself (self: the caller's copy) once it is
+ * not a group. Without a branch, which a cache miss would leave
+ * unresolved and mispredicted, squashing the other addresses' work. */
+static inline const uint32_t *
+next_entry(const struct v6_dir *d, const uint32_t *self, uint32_t e,
+	   const uint8_t *addr, uint32_t byte)
+{
+	uint32_t g = e & E_INDEX_MASK;
+	const uint32_t *c = d->chunk[g >> CHUNK_SHIFT];
+
+	return (e & E_GROUP) ?
+	       c + ((g & (CHUNK_GROUPS - 1)) << 8) + addr[byte] : self;
+}
+
+/* At least this many addresses: prefetch a level's entries of all, then
+ * load them. Fewer: load them at once; out-of-order execution overlaps
+ * their misses as well, with less work. Measured at 100,000 /48-/64s:
+ * 16 addresses, 80 cycles an address loading at once against 90 with the
+ * prefetch pass; 64 addresses, 70 against 58. */
+#define PREFETCH_FROM 32
+
+void
+v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
+		   uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found)
+{
+	uint32_t e[V6_DIR_BULK_MAX];
+	const uint32_t *at[V6_DIR_BULK_MAX];
+	uint32_t i, byte, any;
+
+	/* Level by level across all addresses, so that the cache misses of
+	 * one address overlap with those of the others; an address whose
+	 * entry is no group any more reloads its own copy until the deepest
+	 * of them is done. */
+	for (i = 0; i < n; i++) {
+		at[i] = &d->l0[(uint32_t)addr[i][0] << 8 | addr[i][1]];
+		rte_prefetch0(at[i]);
+	}
+	any = 0;
+	for (i = 0; i < n; i++) {
+		e[i] = __atomic_load_n(at[i], __ATOMIC_ACQUIRE);
+		any |= e[i];
+	}
+	for (byte = 2; any & E_GROUP; byte++) {
+		any = 0;
+		if (n >= PREFETCH_FROM) {
+			for (i = 0; i < n; i++) {
+				at[i] = next_entry(d, &e[i], e[i], addr[i], byte);
+				rte_prefetch0(at[i]);
+			}
+			for (i = 0; i < n; i++) {
+				e[i] = __atomic_load_n(at[i], __ATOMIC_ACQUIRE);
+				any |= e[i];
+			}
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			e[i] = __atomic_load_n(next_entry(d, &e[i], e[i], addr[i],
+							  byte),
+					       __ATOMIC_ACQUIRE);
+			any |= e[i];
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (e[i] & E_VALID) {
+			sgt[i] = (sgt_t)(e[i] & 0xFFFF);
+			found[i] = true;
+		} else {
+			sgt[i] = (sgt_t)(dflt & 0xFFFF);
+			found[i] = dflt != 0;
+		}
+	}
+}
+
+uint32_t
+v6_dir_groups(const struct v6_dir *d)
+{
+	return __atomic_load_n(&d->groups_used, __ATOMIC_RELAXED);
+}
+
+uint64_t
+v6_dir_group_bytes(const struct v6_dir *d)
+{
+	uint64_t per_chunk = (uint64_t)CHUNK_GROUPS *
+			     (GROUP_SIZE * sizeof(uint32_t) +
+			      sizeof(struct group_meta));
+
+	return __atomic_load_n(&d->n_chunks, __ATOMIC_RELAXED) * per_chunk;
+}
+
+/* ---- life ---- */
+
+static struct rte_hash *
+rules_create(const struct v6_dir_params *p)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		/* Headroom, so the declared maximum fits whatever the keys
+		 * hash to; EXT_TABLE chains what still overflows. */
+		.entries = p->max_prefixes + p->max_prefixes / 8 + 64,
+		.key_len = sizeof(struct rule_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = p->socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(name, sizeof(name), "%s_r6", p->name);
+	return rte_hash_create(&hp);
+}
+
+struct v6_dir *
+v6_dir_create(const struct v6_dir_params *p)
+{
+	struct v6_dir *d;
+	int err;
+
+	d = rte_zmalloc_socket("v6_dir", sizeof(*d), RTE_CACHE_LINE_SIZE,
+			       p->socket_id);
+	if (d == NULL)
+		goto nomem;
+	d->socket_id = p->socket_id;
+	d->rcu = p->rcu;
+	d->free_head = LIST_END;
+	d->pending_head = d->pending_tail = LIST_END;
+	d->l0 = rte_zmalloc_socket("v6_dir_l0", L0_ENTRIES * sizeof(*d->l0),
+				   RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (d->l0 == NULL)
+		goto nomem;
+	d->rules = rules_create(p);
+	if (d->rules == NULL) {
+		err = rte_errno;
+		v6_dir_free(d);
+		rte_errno = err;
+		return NULL;
+	}
+	return d;
+nomem:
+	v6_dir_free(d);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+v6_dir_free(struct v6_dir *d)
+{
+	uint32_t c;
+
+	if (d == NULL)
+		return;
+	for (c = 0; c < d->n_chunks; c++) {
+		rte_free(d->chunk[c]);
+		rte_free(d->meta[c]);
+	}
+	rte_hash_free(d->rules);
+	rte_free(d->l0);
+	rte_free(d);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv6 prefix bindings, /1 to /127, in a multibit trie: a first level of
+ * 2^16 entries (bits 0-15, 256 KiB), then groups of 256 entries, one per
+ * byte (bits 16-23, ..., 120-127). An entry is a binding (valid bit, its
+ * length, its SGT: the longest rule covering the entry's whole range), or
+ * the index of the group below it. Hosts (/128) stay in sgt_table's hash
+ * and /0 in its default word.
+ *
+ * Why not rte_lpm6 (measured with tests/bench): its lookup walks one
+ * dependent group per byte, address after address, about 110 cycles per
+ * address; it preallocates a 64 MiB tbl24 and 5 tbl8 groups per prefix of
+ * the limit; and it hands a freed group to the very next add. Here a bulk
+ * lookup walks all its addresses level by level, prefetching the next
+ * level of every address before loading any, so their cache misses
+ * overlap; groups come by need, 2,048 (2 MiB) at a time, and one freed
+ * while readers may still see it (with RCU) is reused only after their
+ * grace period. Rules sit in an rte_hash the writer alone uses, so a
+ * delete finds the rule that takes over with one probe per length in use.
+ * One writer; readers never lock.
+ */
+#ifndef SGTGW_V6_DIR_H
+#define SGTGW_V6_DIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sgt.h"
+
+struct v6_dir;
+struct rte_rcu_qsbr;
+
+struct v6_dir_params {
+	const char *name;       /* prefixes DPDK object names (<= 16 chars) */
+	int socket_id;
+	struct rte_rcu_qsbr *rcu;       /* NULL: no reader runs during changes */
+	uint32_t max_prefixes;  /* /1 to /127 rules, > 0 */
+};
+
+/* NULL with rte_errno set. */
+struct v6_dir *v6_dir_create(const struct v6_dir_params *p);
+void v6_dir_free(struct v6_dir *d);
+
+/*
+ * Add or replace the binding addr/len (bits below len ignored,
+ * 1 <= len <= 127). room: whether a new binding may be added (a replace
+ * always may). Returns 1 when added, 0 when replaced, -ENOSPC (no room, or
+ * the rule table is full), -ENOMEM (no memory for a group).
+ */
+int v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len,
+	       sgt_t sgt, bool room);
+/* Delete the binding of exactly that length: 0, or -ENOENT. */
+int v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len);
+
+/* The longest binding of each address, n <= 64: its SGT and found = true;
+ * without one, the default word: dflt's low 16 bits and found = dflt != 0.
+ * addr[i] may be at any alignment. */
+#define V6_DIR_BULK_MAX 64
+void v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
+			uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found);
+
+/* Groups in use, and the bytes allocated for groups (those in use, those
+ * free, and the writer's bookkeeping of each): the memory prefixes longer
+ * than /16 take beyond the fixed 256 KiB first level. Any thread. */
+uint32_t v6_dir_groups(const struct v6_dir *d);
+uint64_t v6_dir_group_bytes(const struct v6_dir *d);
+
+#endif
