@@ -30,6 +30,8 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "group_pool.h"
+
 #define TBL24_ENTRIES (UINT32_C(1) << 24)
 
 /* tbl24 entry: VALID | depth << 24 | SGT, or GROUP | group index. */
@@ -44,11 +46,12 @@
 _Static_assert(SGT_MAX < GROUP_NONE, "0xFFFF must not be an SGT");
 
 #define GROUP_SIZE 256u
-/* 4,096 groups of 256 16-bit entries: 2 MiB, one huge page, at a time. */
+#define GROUP_BYTES (GROUP_SIZE * sizeof(uint16_t))
+/* 4,096 groups of 256 16-bit entries to a pool chunk. */
 #define CHUNK_SHIFT 12
 #define CHUNK_GROUPS (UINT32_C(1) << CHUNK_SHIFT)
-#define MAX_CHUNKS ((E_INDEX_MASK + 1) / CHUNK_GROUPS)
-#define LIST_END UINT32_MAX
+_Static_assert(GROUP_POOL_CHUNK_BYTES / GROUP_BYTES == CHUNK_GROUPS,
+	       "the readers' group address must be the pool's");
 
 /* The writer's view of one group. */
 struct group_meta {
@@ -56,25 +59,16 @@ struct group_meta {
 	uint32_t base;                  /* the tbl24 entry it stands for */
 	uint16_t n_deep;                /* addresses with depth > 24 */
 	uint16_t n_rules;               /* /25-/31 rules inside this /24 */
-	uint32_t next;                  /* free or pending list */
-	uint64_t token;                 /* RCU token of its release */
 };
 
 struct v4_dir {
-	/* Read by the workers. */
+	/* Read by the workers: tbl24, and pool.chunk[]. */
 	uint32_t *tbl24;
-	uint16_t *chunk[MAX_CHUNKS];
+	struct group_pool pool;
 
 	/* The writer's own. */
-	struct group_meta *meta[MAX_CHUNKS];
-	uint32_t n_chunks;
-	uint32_t groups_used;
-	uint32_t free_head;
-	uint32_t pending_head, pending_tail;    /* FIFO: tokens ascend */
 	struct rte_hash *rules;                 /* key rule_key(): SGT */
 	uint32_t rules_at[33];                  /* rules of each length */
-	struct rte_rcu_qsbr *rcu;
-	int socket_id;
 } __rte_cache_aligned;
 
 /* ---- entries ---- */
@@ -105,16 +99,19 @@ entry_group_value(uint32_t e)
 	return (e & E_VALID) ? (uint16_t)e : GROUP_NONE;
 }
 
+/* The pool's group_pool_entries() with the shift a constant: this is
+ * the readers' path. */
 static inline uint16_t *
 group_entries(const struct v4_dir *d, uint32_t g)
 {
-	return d->chunk[g >> CHUNK_SHIFT] + ((g & (CHUNK_GROUPS - 1)) << 8);
+	return (uint16_t *)d->pool.chunk[g >> CHUNK_SHIFT] +
+	       ((g & (CHUNK_GROUPS - 1)) << 8);
 }
 
 static inline struct group_meta *
 group_meta(const struct v4_dir *d, uint32_t g)
 {
-	return &d->meta[g >> CHUNK_SHIFT][g & (CHUNK_GROUPS - 1)];
+	return group_pool_meta(&d->pool, g);
 }
 
 static inline void
@@ -191,93 +188,6 @@ rule_parent(const struct v4_dir *d, uint32_t ip, uint8_t len, uint8_t floor)
 
 /* ---- groups ---- */
 
-static int
-chunk_add(struct v4_dir *d)
-{
-	uint32_t c = d->n_chunks, k;
-	uint16_t *entries;
-	struct group_meta *meta;
-
-	if (c == MAX_CHUNKS)
-		return -ENOSPC;
-	entries = rte_malloc_socket("v4_dir_groups",
-				    (size_t)CHUNK_GROUPS * GROUP_SIZE * sizeof(*entries),
-				    RTE_CACHE_LINE_SIZE, d->socket_id);
-	meta = rte_zmalloc_socket("v4_dir_meta", CHUNK_GROUPS * sizeof(*meta),
-				  RTE_CACHE_LINE_SIZE, d->socket_id);
-	if (entries == NULL || meta == NULL) {
-		rte_free(entries);
-		rte_free(meta);
-		return -ENOMEM;
-	}
-	d->chunk[c] = entries;
-	d->meta[c] = meta;
-	/* Lowest index first off the free list. */
-	for (k = CHUNK_GROUPS; k-- > 0;) {
-		meta[k].next = d->free_head;
-		d->free_head = c << CHUNK_SHIFT | k;
-	}
-	__atomic_store_n(&d->n_chunks, c + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* Move groups whose readers are gone to the free list; wait for the
- * oldest one if asked to. */
-static void
-groups_reclaim(struct v4_dir *d, bool wait)
-{
-	while (d->pending_head != LIST_END) {
-		uint32_t g = d->pending_head;
-		struct group_meta *m = group_meta(d, g);
-
-		if (rte_rcu_qsbr_check(d->rcu, m->token, wait) != 1)
-			return;
-		wait = false;
-		d->pending_head = m->next;
-		if (d->pending_head == LIST_END)
-			d->pending_tail = LIST_END;
-		m->next = d->free_head;
-		d->free_head = g;
-	}
-}
-
-/* Rather a new chunk than a wait for the workers' grace period. */
-static int
-group_alloc(struct v4_dir *d, uint32_t *g)
-{
-	if (d->free_head == LIST_END && d->pending_head != LIST_END)
-		groups_reclaim(d, false);
-	if (d->free_head == LIST_END && chunk_add(d) != 0 &&
-	    d->pending_head != LIST_END)
-		groups_reclaim(d, true);
-	if (d->free_head == LIST_END)
-		return -ENOMEM;
-	*g = d->free_head;
-	d->free_head = group_meta(d, *g)->next;
-	__atomic_store_n(&d->groups_used, d->groups_used + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-static void
-group_release(struct v4_dir *d, uint32_t g)
-{
-	struct group_meta *m = group_meta(d, g);
-
-	__atomic_store_n(&d->groups_used, d->groups_used - 1, __ATOMIC_RELAXED);
-	if (d->rcu == NULL) {
-		m->next = d->free_head;
-		d->free_head = g;
-		return;
-	}
-	m->token = rte_rcu_qsbr_start(d->rcu);
-	m->next = LIST_END;
-	if (d->pending_tail == LIST_END)
-		d->pending_head = g;
-	else
-		group_meta(d, d->pending_tail)->next = g;
-	d->pending_tail = g;
-}
-
 /* The group of /24 number i24, made from its tbl24 entry if there is none
  * (create) and published. */
 static int
@@ -295,7 +205,7 @@ group_of(struct v4_dir *d, uint32_t i24, bool create, uint32_t *g)
 	}
 	if (!create)
 		return -ENOENT;
-	rc = group_alloc(d, g);
+	rc = group_pool_alloc(&d->pool, g);
 	if (rc != 0)
 		return rc;
 	/* Not yet published, and no reader of its last life is left. */
@@ -321,7 +231,7 @@ group_collapse_if_idle(struct v4_dir *d, uint32_t i24, uint32_t g)
 	if (m->n_deep != 0)
 		return;
 	tbl24_store(d, i24, m->base);
-	group_release(d, g);
+	group_pool_release(&d->pool, g);
 }
 
 /* What covers the whole /24 changed: every base address follows. */
@@ -571,17 +481,13 @@ v4_dir_lookup_bulk(const struct v4_dir *d, const uint32_t *addr_be,
 uint32_t
 v4_dir_groups(const struct v4_dir *d)
 {
-	return __atomic_load_n(&d->groups_used, __ATOMIC_RELAXED);
+	return group_pool_used(&d->pool);
 }
 
 uint64_t
 v4_dir_group_bytes(const struct v4_dir *d)
 {
-	uint64_t per_chunk = (uint64_t)CHUNK_GROUPS *
-			     (GROUP_SIZE * sizeof(uint16_t) +
-			      sizeof(struct group_meta));
-
-	return __atomic_load_n(&d->n_chunks, __ATOMIC_RELAXED) * per_chunk;
+	return group_pool_bytes(&d->pool);
 }
 
 /* ---- life ---- */
@@ -614,10 +520,13 @@ v4_dir_create(const struct v4_dir_params *p)
 			       p->socket_id);
 	if (d == NULL)
 		goto nomem;
-	d->socket_id = p->socket_id;
-	d->rcu = p->rcu;
-	d->free_head = LIST_END;
-	d->pending_head = d->pending_tail = LIST_END;
+	group_pool_init(&d->pool, &(struct group_pool_params){
+		.socket_id = p->socket_id,
+		.rcu = p->rcu,
+		.group_bytes = GROUP_BYTES,
+		.meta_bytes = sizeof(struct group_meta),
+		.max_groups = E_INDEX_MASK + 1,
+	});
 	d->tbl24 = rte_zmalloc_socket("v4_dir_tbl24",
 				      TBL24_ENTRIES * sizeof(*d->tbl24),
 				      RTE_CACHE_LINE_SIZE, p->socket_id);
@@ -643,14 +552,9 @@ nomem:
 void
 v4_dir_free(struct v4_dir *d)
 {
-	uint32_t c;
-
 	if (d == NULL)
 		return;
-	for (c = 0; c < d->n_chunks; c++) {
-		rte_free(d->chunk[c]);
-		rte_free(d->meta[c]);
-	}
+	group_pool_fini(&d->pool);
 	rte_hash_free(d->rules);
 	rte_free(d->tbl24);
 	rte_free(d);

@@ -36,6 +36,8 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include "group_pool.h"
+
 #define L0_BITS 16
 #define L0_ENTRIES (UINT32_C(1) << L0_BITS)
 #define LEVELS 15               /* level 0, then 14 levels of groups */
@@ -48,19 +50,18 @@
 #define E_INDEX_MASK 0x00FFFFFFu
 
 #define GROUP_SIZE 256u
-/* 2,048 groups of 256 32-bit entries: 2 MiB, one huge page, at a time. */
+#define GROUP_BYTES (GROUP_SIZE * sizeof(uint32_t))
+/* 2,048 groups of 256 32-bit entries to a pool chunk. */
 #define CHUNK_SHIFT 11
 #define CHUNK_GROUPS (UINT32_C(1) << CHUNK_SHIFT)
-#define MAX_CHUNKS ((E_INDEX_MASK + 1) / CHUNK_GROUPS)
-#define LIST_END UINT32_MAX
+_Static_assert(GROUP_POOL_CHUNK_BYTES / GROUP_BYTES == CHUNK_GROUPS,
+	       "the readers' group address must be the pool's");
 
 /* The writer's view of one group. */
 struct group_meta {
 	uint32_t base;          /* the entry its parent held before it */
 	uint16_t n_deep;        /* groups, and rules longer than gd */
 	uint8_t gd;             /* the group's first bit: 16, 24, ..., 120 */
-	uint32_t next;          /* free or pending list */
-	uint64_t token;         /* RCU token of its release */
 };
 
 struct rule_key {
@@ -70,20 +71,13 @@ struct rule_key {
 };
 
 struct v6_dir {
-	/* Read by the workers. */
+	/* Read by the workers: l0, and pool.chunk[]. */
 	uint32_t *l0;
-	uint32_t *chunk[MAX_CHUNKS];
+	struct group_pool pool;
 
 	/* The writer's own. */
-	struct group_meta *meta[MAX_CHUNKS];
-	uint32_t n_chunks;
-	uint32_t groups_used;
-	uint32_t free_head;
-	uint32_t pending_head, pending_tail;    /* FIFO: tokens ascend */
 	struct rte_hash *rules;                 /* key rule_key: SGT */
 	uint32_t rules_at[128];                 /* rules of each length */
-	struct rte_rcu_qsbr *rcu;
-	int socket_id;
 } __rte_cache_aligned;
 
 /* ---- entries ---- */
@@ -101,16 +95,19 @@ entry_depth(uint32_t e)
 	return (uint8_t)((e >> E_DEPTH_SHIFT) & E_DEPTH_MASK);
 }
 
+/* The pool's group_pool_entries() with the shift a constant: this is
+ * the readers' path. */
 static inline uint32_t *
 group_entries(const struct v6_dir *d, uint32_t g)
 {
-	return d->chunk[g >> CHUNK_SHIFT] + ((g & (CHUNK_GROUPS - 1)) << 8);
+	return (uint32_t *)d->pool.chunk[g >> CHUNK_SHIFT] +
+	       ((g & (CHUNK_GROUPS - 1)) << 8);
 }
 
 static inline struct group_meta *
 group_meta(const struct v6_dir *d, uint32_t g)
 {
-	return &d->meta[g >> CHUNK_SHIFT][g & (CHUNK_GROUPS - 1)];
+	return group_pool_meta(&d->pool, g);
 }
 
 static inline void
@@ -211,93 +208,6 @@ rule_parent(const struct v6_dir *d, const uint8_t *addr, uint8_t len)
 
 /* ---- groups ---- */
 
-static int
-chunk_add(struct v6_dir *d)
-{
-	uint32_t c = d->n_chunks, k;
-	uint32_t *entries;
-	struct group_meta *meta;
-
-	if (c == MAX_CHUNKS)
-		return -ENOSPC;
-	entries = rte_malloc_socket("v6_dir_groups",
-				    (size_t)CHUNK_GROUPS * GROUP_SIZE * sizeof(*entries),
-				    RTE_CACHE_LINE_SIZE, d->socket_id);
-	meta = rte_zmalloc_socket("v6_dir_meta", CHUNK_GROUPS * sizeof(*meta),
-				  RTE_CACHE_LINE_SIZE, d->socket_id);
-	if (entries == NULL || meta == NULL) {
-		rte_free(entries);
-		rte_free(meta);
-		return -ENOMEM;
-	}
-	d->chunk[c] = entries;
-	d->meta[c] = meta;
-	/* Lowest index first off the free list. */
-	for (k = CHUNK_GROUPS; k-- > 0;) {
-		meta[k].next = d->free_head;
-		d->free_head = c << CHUNK_SHIFT | k;
-	}
-	__atomic_store_n(&d->n_chunks, c + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* Move groups whose readers are gone to the free list; wait for the
- * oldest one if asked to. */
-static void
-groups_reclaim(struct v6_dir *d, bool wait)
-{
-	while (d->pending_head != LIST_END) {
-		uint32_t g = d->pending_head;
-		struct group_meta *m = group_meta(d, g);
-
-		if (rte_rcu_qsbr_check(d->rcu, m->token, wait) != 1)
-			return;
-		wait = false;
-		d->pending_head = m->next;
-		if (d->pending_head == LIST_END)
-			d->pending_tail = LIST_END;
-		m->next = d->free_head;
-		d->free_head = g;
-	}
-}
-
-/* Rather a new chunk than a wait for the workers' grace period. */
-static int
-group_alloc(struct v6_dir *d, uint32_t *g)
-{
-	if (d->free_head == LIST_END && d->pending_head != LIST_END)
-		groups_reclaim(d, false);
-	if (d->free_head == LIST_END && chunk_add(d) != 0 &&
-	    d->pending_head != LIST_END)
-		groups_reclaim(d, true);
-	if (d->free_head == LIST_END)
-		return -ENOMEM;
-	*g = d->free_head;
-	d->free_head = group_meta(d, *g)->next;
-	__atomic_store_n(&d->groups_used, d->groups_used + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-static void
-group_release(struct v6_dir *d, uint32_t g)
-{
-	struct group_meta *m = group_meta(d, g);
-
-	__atomic_store_n(&d->groups_used, d->groups_used - 1, __ATOMIC_RELAXED);
-	if (d->rcu == NULL) {
-		m->next = d->free_head;
-		d->free_head = g;
-		return;
-	}
-	m->token = rte_rcu_qsbr_start(d->rcu);
-	m->next = LIST_END;
-	if (d->pending_tail == LIST_END)
-		d->pending_head = g;
-	else
-		group_meta(d, d->pending_tail)->next = g;
-	d->pending_tail = g;
-}
-
 /*
  * The path from the first level to where a rule ends: slot[k] is the
  * entry at level k on the way (in l0 or in group[k]), group[k] the group
@@ -333,7 +243,7 @@ collapse_up(struct v6_dir *d, struct path *p, uint32_t level)
 		if (m->n_deep != 0)
 			return;
 		entry_store(p->slot[level - 1], m->base);
-		group_release(d, g);
+		group_pool_release(&d->pool, g);
 		if (level - 1 == 0 || entry_is_deep(m->base, level_gd(level - 1)))
 			return;
 		group_meta(d, p->group[level - 1])->n_deep--;
@@ -359,7 +269,7 @@ walk(struct v6_dir *d, const uint8_t *addr, uint8_t len, bool create,
 		if (!(e & E_GROUP)) {
 			if (!create)
 				return -ENOENT;
-			rc = group_alloc(d, &g);
+			rc = group_pool_alloc(&d->pool, &g);
 			if (rc != 0) {
 				if (k >= 2)
 					collapse_up(d, p, k - 1);
@@ -537,7 +447,7 @@ next_entry(const struct v6_dir *d, const uint32_t *self, uint32_t e,
 	   const uint8_t *addr, uint32_t byte)
 {
 	uint32_t g = e & E_INDEX_MASK;
-	const uint32_t *c = d->chunk[g >> CHUNK_SHIFT];
+	const uint32_t *c = d->pool.chunk[g >> CHUNK_SHIFT];
 
 	return (e & E_GROUP) ?
 	       c + ((g & (CHUNK_GROUPS - 1)) << 8) + addr[byte] : self;
@@ -605,17 +515,13 @@ v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
 uint32_t
 v6_dir_groups(const struct v6_dir *d)
 {
-	return __atomic_load_n(&d->groups_used, __ATOMIC_RELAXED);
+	return group_pool_used(&d->pool);
 }
 
 uint64_t
 v6_dir_group_bytes(const struct v6_dir *d)
 {
-	uint64_t per_chunk = (uint64_t)CHUNK_GROUPS *
-			     (GROUP_SIZE * sizeof(uint32_t) +
-			      sizeof(struct group_meta));
-
-	return __atomic_load_n(&d->n_chunks, __ATOMIC_RELAXED) * per_chunk;
+	return group_pool_bytes(&d->pool);
 }
 
 /* ---- life ---- */
@@ -649,10 +555,13 @@ v6_dir_create(const struct v6_dir_params *p)
 			       p->socket_id);
 	if (d == NULL)
 		goto nomem;
-	d->socket_id = p->socket_id;
-	d->rcu = p->rcu;
-	d->free_head = LIST_END;
-	d->pending_head = d->pending_tail = LIST_END;
+	group_pool_init(&d->pool, &(struct group_pool_params){
+		.socket_id = p->socket_id,
+		.rcu = p->rcu,
+		.group_bytes = GROUP_BYTES,
+		.meta_bytes = sizeof(struct group_meta),
+		.max_groups = E_INDEX_MASK + 1,
+	});
 	d->l0 = rte_zmalloc_socket("v6_dir_l0", L0_ENTRIES * sizeof(*d->l0),
 				   RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (d->l0 == NULL)
@@ -674,14 +583,9 @@ nomem:
 void
 v6_dir_free(struct v6_dir *d)
 {
-	uint32_t c;
-
 	if (d == NULL)
 		return;
-	for (c = 0; c < d->n_chunks; c++) {
-		rte_free(d->chunk[c]);
-		rte_free(d->meta[c]);
-	}
+	group_pool_fini(&d->pool);
 	rte_hash_free(d->rules);
 	rte_free(d->l0);
 	rte_free(d);
