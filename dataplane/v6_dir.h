@@ -7,9 +7,10 @@
  * the index of the group below it. Hosts (/128) stay in sgt_table's hash
  * and /0 in its default word.
  *
- * Why not rte_lpm6 (measured with tests/bench): its lookup walks one
- * dependent group per byte, address after address, about 110 cycles per
- * address; it preallocates a 64 MiB tbl24 and 5 tbl8 groups per prefix of
+ * Why not rte_lpm6 (measured here): its lookup walks one dependent group
+ * per byte, address after address: 47-53 cycles per address among 10,000
+ * prefixes, 107-117 among 100,000 (this trie: 40-47 and 57-62); it
+ * preallocates a 64 MiB tbl24 and 5 tbl8 groups per prefix of
  * the limit; and it hands a freed group to the very next add. Here a bulk
  * lookup walks all its addresses level by level, prefetching the next
  * level of every address before loading any, so their cache misses
