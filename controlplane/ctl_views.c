@@ -814,7 +814,13 @@ struct info_fill {
 	bool present;
 	char text[INFO_TABLES][56];     /* "12 of 1048576" */
 	bool groups_present;
-	char groups[56];                /* "3907 (3.1 MiB)" */
+	char groups[2][56];             /* IPv4, IPv6: "3907 (3.1 MiB)" */
+};
+
+/* What the tables took by need, beside their fixed first levels. */
+static const char *const info_groups[2][3] = {
+	{ "ipv4_groups", "ipv4_group_bytes", "IPv4 /24 groups" },
+	{ "ipv6_groups", "ipv6_group_bytes", "IPv6 trie groups" },
 };
 
 static void
@@ -830,13 +836,12 @@ info_fill_read(struct row *r, struct info_fill *f)
 		snprintf(f->text[i], sizeof(f->text[i]), "%lld of %lld", held,
 			 row_int(r, key));
 	}
-	/* What the IPv4 table took by need, beside its fixed 64 MiB. */
 	f->groups_present = f->present &&
 			    json_object_get(r->obj, "ipv4_groups") != NULL;
-	if (f->groups_present)
-		snprintf(f->groups, sizeof(f->groups), "%lld (%.1f MiB)",
-			 row_int(r, "ipv4_groups"),
-			 (double)row_int(r, "ipv4_group_bytes") / (1 << 20));
+	for (size_t i = 0; f->groups_present && i < 2; i++)
+		snprintf(f->groups[i], sizeof(f->groups[i]), "%lld (%.1f MiB)",
+			 row_int(r, info_groups[i][0]),
+			 (double)row_int(r, info_groups[i][1]) / (1 << 20));
 }
 
 static void
@@ -844,8 +849,8 @@ info_fill_print(FILE *out, const struct info_fill *f)
 {
 	for (size_t i = 0; f->present && i < INFO_TABLES; i++)
 		info_line(out, info_tables[i].label, f->text[i]);
-	if (f->groups_present)
-		info_line(out, "IPv4 /24 groups", f->groups);
+	for (size_t i = 0; f->groups_present && i < 2; i++)
+		info_line(out, info_groups[i][2], f->groups[i]);
 }
 
 /* How a dataplane of this release is run; one from before does not say,
