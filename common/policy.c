@@ -285,14 +285,14 @@ catch_all_action(uint8_t catch_all)
 
 /* The final action from the ACE that ended the list. */
 static void
-final_from_ace(const struct policy *p, struct policy_compiled_cell *cc,
-	       struct policy_ace_origin stop)
+final_from_ace(const struct policy *p, struct policy_compiled *pc,
+	       uint32_t id, struct policy_ace_origin stop)
 {
 	const struct sgacl_ace *a = &p->sgacls[stop.sgacl].aces[stop.ace];
 
-	cc->final_action = a->action;
-	cc->final_log = a->log;
-	cc->final_origin = stop;
+	pc->cells[id].final_action = a->action;
+	pc->cells[id].final_log = a->log;
+	pc->final_origin[id] = stop;
 }
 
 static void
@@ -306,10 +306,10 @@ compile_default(struct compiler *c, struct emit *e)
 	cc->monitor = p->monitor_all;
 	cc->ace_first = (uint32_t)e->n;
 	if (emit_sgacls(p, &p->default_cell, e, &stop)) {
-		final_from_ace(p, cc, stop);
+		final_from_ace(p, c->pc, POLICY_DEFAULT_CELL, stop);
 	} else {
 		cc->final_action = catch_all_action(p->default_cell.catch_all);
-		cc->final_origin = (struct policy_ace_origin){
+		c->pc->final_origin[POLICY_DEFAULT_CELL] = (struct policy_ace_origin){
 			POLICY_ORIGIN_CATCH_ALL, POLICY_DEFAULT_CELL };
 	}
 	cc->ace_count = (uint32_t)e->n - cc->ace_first;
@@ -317,10 +317,10 @@ compile_default(struct compiler *c, struct emit *e)
 
 /* Catch-all "none": go on with the default cell's ACEs and decision. */
 static void
-fall_through(struct compiler *c, struct policy_compiled_cell *cc,
-	     struct emit *e)
+fall_through(struct compiler *c, uint32_t id, struct emit *e)
 {
-	const struct policy_compiled *pc = c->pc;
+	struct policy_compiled *pc = c->pc;
+	struct policy_compiled_cell *cc = &pc->cells[id];
 	const struct policy_compiled_cell *dc = &pc->cells[POLICY_DEFAULT_CELL];
 
 	if (cc->ace_count == 0) {
@@ -336,7 +336,7 @@ fall_through(struct compiler *c, struct policy_compiled_cell *cc,
 	}
 	cc->final_action = dc->final_action;
 	cc->final_log = dc->final_log;
-	cc->final_origin = dc->final_origin;
+	pc->final_origin[id] = pc->final_origin[POLICY_DEFAULT_CELL];
 }
 
 /* Enter cell id for the pair (validate() made each pair unique). */
@@ -382,13 +382,13 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 	ended = emit_sgacls(p, cell, e, &stop);
 	cc->ace_count = (uint32_t)e->n - cc->ace_first;
 	if (ended) {
-		final_from_ace(p, cc, stop);
+		final_from_ace(p, pc, id, stop);
 	} else if (cell->catch_all != POLICY_CATCH_ALL_NONE) {
 		cc->final_action = catch_all_action(cell->catch_all);
-		cc->final_origin = (struct policy_ace_origin){
+		pc->final_origin[id] = (struct policy_ace_origin){
 			POLICY_ORIGIN_CATCH_ALL, id };
 	} else {
-		fall_through(c, cc, e);
+		fall_through(c, id, e);
 	}
 	matrix_set(c->pc, cell->src, cell->dst, id);
 }
@@ -521,8 +521,9 @@ allocate(struct compiler *c, uint64_t n_aces)
 	pc->cells = table_calloc(pc->n_cells, sizeof(*pc->cells));
 	pc->aces = table_calloc(ace_slots(n_aces), sizeof(*pc->aces));
 	pc->origin = calloc(ace_slots(n_aces), sizeof(*pc->origin));
+	pc->final_origin = calloc(pc->n_cells, sizeof(*pc->final_origin));
 	if (rc != 0 || pc->cells == NULL || pc->aces == NULL ||
-	    pc->origin == NULL)
+	    pc->origin == NULL || pc->final_origin == NULL)
 		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
 			    pc->n_idx - 1, pc->n_cells, (unsigned long long)n_aces);
 	return 0;
@@ -581,6 +582,7 @@ policy_compiled_free(struct policy_compiled *pc)
 	table_free(pc->cells, pc->n_cells, sizeof(*pc->cells));
 	table_free(pc->aces, ace_slots(pc->n_aces), sizeof(*pc->aces));
 	free(pc->origin);
+	free(pc->final_origin);
 	free(pc);
 }
 

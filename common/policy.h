@@ -100,10 +100,9 @@ struct policy_compiled_cell {
 	bool final_log;
 	bool monitor;           /* count, never drop */
 	bool is_default;        /* the "* *" row */
-	/* What decides when no ACE matches (views and log records only):
-	 * the catch-all, or the ACE matching every packet that ended the list. */
-	struct policy_ace_origin final_origin;
 };
+_Static_assert(sizeof(struct policy_compiled_cell) == 16,
+	       "a cell in one quarter of a cache line");
 
 /* Eight enabled pairs of the sparse matrix. Key 0 (index 0 to index 0,
  * SGTs without cells) is never enabled, so it marks a free slot. A pair
@@ -126,7 +125,11 @@ struct policy_compiled {
 	uint32_t bucket_mask;   /* buckets - 1 */
 	uint32_t bucket_shift;  /* 32 - log2(buckets) */
 	uint32_t n_cells;
+	/* 16 bytes a cell, what a packet reads; beside it, per cell, what
+	 * decides when no ACE matches (views and log records only): the
+	 * catch-all, or the ACE matching every packet that ended the list. */
 	struct policy_compiled_cell *cells;
+	struct policy_ace_origin *final_origin;
 	uint32_t n_aces;
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;

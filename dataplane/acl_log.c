@@ -39,7 +39,7 @@ ace_identity(const struct policy_compiled *pc, const struct acl_log_record *r,
 	if (r->ace < pc->n_aces)
 		o = &pc->origin[r->ace];
 	else if (r->cell < pc->n_cells)
-		o = &pc->cells[r->cell].final_origin;
+		o = &pc->final_origin[r->cell];
 	else
 		return;
 	if (o->sgacl == POLICY_ORIGIN_CATCH_ALL || pc->model == NULL)

@@ -193,7 +193,7 @@ assert_origin(const struct policy_compiled *pc, const struct verdict *v,
 	const struct policy_ace_origin *o;
 
 	if (v->hit == UINT32_MAX)
-		o = &pc->cells[v->cell].final_origin;
+		o = &pc->final_origin[v->cell];
 	else
 		o = &pc->origin[v->hit];
 	assert_int_equal(o->sgacl, sgacl);
