@@ -196,6 +196,17 @@ def sock_path(dp):
     return Path(dp.dir) / "run" / "dp.sock"
 
 
+def listening_sock(dp):
+    """The control socket, once the dataplane has made it: telemetry (what
+    the harness waits for) comes up first, and under ASan the socket can
+    take a moment longer."""
+    deadline = time.monotonic() + WAIT
+    while not sock_path(dp).exists():
+        assert time.monotonic() < deadline, "no control socket"
+        time.sleep(0.02)
+    return sock_path(dp)
+
+
 def cache_path(dp):
     return Path(dp.dir) / "state" / "dp.cache"
 
@@ -264,7 +275,7 @@ def test_no_cache_fail_closed(tmp_path):
         _, ports = deltas(dp)
         assert ports["rx"] > 0 and ports["tx"] == 0 and ports["policy"] > 0, ports
         assert_verdicts(dp, denied=[(-1, -1)])
-        mode = stat.S_IMODE(os.stat(sock_path(dp)).st_mode)
+        mode = stat.S_IMODE(os.stat(listening_sock(dp)).st_mode)
         assert stat.S_ISSOCK(os.stat(sock_path(dp)).st_mode) and mode == 0o660, oct(mode)
     assert "denying every IP packet until the controlplane's first full resync" in dp.log()
     assert not sock_path(dp).exists(), "the socket is removed at exit"
@@ -521,7 +532,7 @@ def test_handshake_of_another_version_is_refused(tmp_path):
     with loop_dp(tmp_path, "version") as dp:
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
             s.settimeout(WAIT)
-            s.connect(str(sock_path(dp)))
+            s.connect(str(listening_sock(dp)))
             s.send(ctl_datagram(2, 1, struct.pack("<I", os.getpid())))
             reply = s.recv(4096)
             version, mtype, length, _, _ = struct.unpack("<HHIQQ", reply[:24])
@@ -532,7 +543,7 @@ def test_handshake_of_another_version_is_refused(tmp_path):
         # A HELLO that does not decode: ERROR(MALFORMED).
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
             s.settimeout(WAIT)
-            s.connect(str(sock_path(dp)))
+            s.connect(str(listening_sock(dp)))
             s.send(ctl_datagram(1, 1, b"\x00\x00"))
             reply = s.recv(4096)
             assert struct.unpack("<HHIQQI", reply[:28])[1::4] == (6, 2), reply
