@@ -207,6 +207,22 @@ def listening_sock(dp):
     return sock_path(dp)
 
 
+def ctl_connect(dp):
+    """A raw connection to the control socket. The file appears at bind(),
+    just before listen(): until then a connect is refused, so retry."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(WAIT)
+        try:
+            s.connect(str(listening_sock(dp)))
+            return s
+        except ConnectionRefusedError:
+            s.close()
+            assert time.monotonic() < deadline, "the control socket refuses"
+            time.sleep(0.02)
+
+
 def cache_path(dp):
     return Path(dp.dir) / "state" / "dp.cache"
 
@@ -530,9 +546,7 @@ def ctl_datagram(version, mtype, body, session=0, seq=1):
 
 def test_handshake_of_another_version_is_refused(tmp_path):
     with loop_dp(tmp_path, "version") as dp:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-            s.settimeout(WAIT)
-            s.connect(str(listening_sock(dp)))
+        with ctl_connect(dp) as s:
             s.send(ctl_datagram(2, 1, struct.pack("<I", os.getpid())))
             reply = s.recv(4096)
             version, mtype, length, _, _ = struct.unpack("<HHIQQ", reply[:24])
@@ -541,9 +555,7 @@ def test_handshake_of_another_version_is_refused(tmp_path):
             assert b"version 2 is not spoken here" in reply[32:]
             assert s.recv(4096) == b"", "then the dataplane hangs up"
         # A HELLO that does not decode: ERROR(MALFORMED).
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-            s.settimeout(WAIT)
-            s.connect(str(listening_sock(dp)))
+        with ctl_connect(dp) as s:
             s.send(ctl_datagram(1, 1, b"\x00\x00"))
             reply = s.recv(4096)
             assert struct.unpack("<HHIQQI", reply[:28])[1::4] == (6, 2), reply
