@@ -64,11 +64,12 @@ struct group_meta {
 	uint8_t gd;             /* the group's first bit: 16, 24, ..., 120 */
 };
 
+/* Aligned: rte_hash_crc() reads the key as 8-byte words in place. */
 struct rule_key {
 	uint8_t addr[16];       /* masked to len */
 	uint8_t len;
-	uint8_t pad[3];         /* zero */
-};
+	uint8_t pad[7];         /* zero */
+} __attribute__((aligned(8)));
 
 struct v6_dir {
 	/* Read by the workers: l0, and pool.chunk[]. */
