@@ -5,7 +5,11 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include <stdio.h>
+
 #include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -135,6 +139,25 @@ group_pool_release(struct group_pool *p, uint32_t g)
 	else
 		link_of(p, p->pending_tail)->next = g;
 	p->pending_tail = g;
+}
+
+struct rte_hash *
+group_pool_rules_create(const char *name, const char *suffix, int socket_id,
+			uint32_t max, uint32_t key_len)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = hname,
+		/* EXT_TABLE chains what still overflows the headroom. */
+		.entries = max + max / 8 + 64,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(hname, sizeof(hname), "%s_%s", name, suffix);
+	return rte_hash_create(&hp);
 }
 
 uint32_t

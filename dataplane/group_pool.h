@@ -77,6 +77,14 @@ group_pool_meta(const struct group_pool *p, uint32_t g)
 	       (uint64_t)rank * p->meta_bytes;
 }
 
+/* The rule table beside the groups: an rte_hash (crc hash, no
+ * concurrency: the writer alone uses it) named "<name>_<suffix>", with
+ * headroom so that max rules fit whatever the keys hash to. NULL with
+ * rte_errno set. */
+struct rte_hash *group_pool_rules_create(const char *name, const char *suffix,
+					 int socket_id, uint32_t max,
+					 uint32_t key_len);
+
 /* Groups in use, and the bytes of chunks taken (entries, notes, links).
  * Any thread. */
 uint32_t group_pool_used(const struct group_pool *p);

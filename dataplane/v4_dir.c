@@ -18,14 +18,12 @@
 #include "v4_dir.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -492,25 +490,6 @@ v4_dir_group_bytes(const struct v4_dir *d)
 
 /* ---- life ---- */
 
-static struct rte_hash *
-rules_create(const struct v4_dir_params *p)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		/* Headroom, so the declared maximum fits whatever the keys
-		 * hash to; EXT_TABLE chains what still overflows. */
-		.entries = p->max_prefixes + p->max_prefixes / 8 + 64,
-		.key_len = sizeof(uint64_t),
-		.hash_func = rte_hash_crc,
-		.socket_id = p->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-
-	snprintf(name, sizeof(name), "%s_r4", p->name);
-	return rte_hash_create(&hp);
-}
-
 struct v4_dir *
 v4_dir_create(const struct v4_dir_params *p)
 {
@@ -533,7 +512,8 @@ v4_dir_create(const struct v4_dir_params *p)
 	if (d->tbl24 == NULL)
 		goto nomem;
 	if (p->max_prefixes != 0) {
-		d->rules = rules_create(p);
+		d->rules = group_pool_rules_create(p->name, "r4", p->socket_id,
+						   p->max_prefixes, sizeof(uint64_t));
 		if (d->rules == NULL) {
 			int err = rte_errno;
 

@@ -25,13 +25,11 @@
 #include "v6_dir.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
@@ -527,25 +525,6 @@ v6_dir_group_bytes(const struct v6_dir *d)
 
 /* ---- life ---- */
 
-static struct rte_hash *
-rules_create(const struct v6_dir_params *p)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters hp = {
-		.name = name,
-		/* Headroom, so the declared maximum fits whatever the keys
-		 * hash to; EXT_TABLE chains what still overflows. */
-		.entries = p->max_prefixes + p->max_prefixes / 8 + 64,
-		.key_len = sizeof(struct rule_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = p->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-
-	snprintf(name, sizeof(name), "%s_r6", p->name);
-	return rte_hash_create(&hp);
-}
-
 struct v6_dir *
 v6_dir_create(const struct v6_dir_params *p)
 {
@@ -567,7 +546,9 @@ v6_dir_create(const struct v6_dir_params *p)
 				   RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (d->l0 == NULL)
 		goto nomem;
-	d->rules = rules_create(p);
+	d->rules = group_pool_rules_create(p->name, "r6", p->socket_id,
+					   p->max_prefixes,
+					   sizeof(struct rule_key));
 	if (d->rules == NULL) {
 		err = rte_errno;
 		v6_dir_free(d);
