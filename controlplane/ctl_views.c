@@ -1,26 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl_views.h"
+#include "err_msg.h"
 
 #define TABLE_MAX_COLS 12
 #define TABLE_GAP 2
 #define NOT_A_ROW ((size_t)-1)   /* struct row reading a lone object */
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- reading rows ------------------------------------------------------ */
 
@@ -42,7 +30,7 @@ row_open(struct row *r, const json_t *rows, size_t index, const char *table,
 	*r = (struct row){ .obj = json_array_get(rows, index), .table = table,
 		.index = index, .err = err, .errlen = errlen };
 	if (!json_is_object(r->obj)) {
-		set_err(err, errlen, "%s: row %zu is not an object", table, index);
+		err_set(err, errlen, "%s: row %zu is not an object", table, index);
 		return false;
 	}
 	return true;
@@ -54,9 +42,9 @@ row_fail(struct row *r, const char *key, const char *want)
 	if (r->bad)
 		return;
 	if (r->index == NOT_A_ROW)
-		set_err(r->err, r->errlen, "%s: '%s' missing or not %s", r->table, key, want);
+		err_set(r->err, r->errlen, "%s: '%s' missing or not %s", r->table, key, want);
 	else
-		set_err(r->err, r->errlen, "%s: row %zu: '%s' missing or not %s",
+		err_set(r->err, r->errlen, "%s: row %zu: '%s' missing or not %s",
 			r->table, r->index, key, want);
 	r->bad = true;
 }
@@ -106,7 +94,7 @@ row_sgacls(struct row *r)
 		return NULL;
 	names = json_array();
 	if (names == NULL) {
-		set_err(r->err, r->errlen, "%s: out of memory", r->table);
+		err_set(r->err, r->errlen, "%s: out of memory", r->table);
 		r->bad = true;
 		return NULL;
 	}
@@ -117,7 +105,7 @@ row_sgacls(struct row *r)
 		snprintf(key, sizeof(key), "sgacl_%lld", i);
 		name = row_str(r, key);
 		if (!r->bad && json_array_append_new(names, json_string(name)) < 0) {
-			set_err(r->err, r->errlen, "%s: out of memory", r->table);
+			err_set(r->err, r->errlen, "%s: out of memory", r->table);
 			r->bad = true;
 		}
 	}
@@ -133,7 +121,7 @@ check_array(const json_t *rows, const char *table, char *err, size_t errlen)
 {
 	if (json_is_array(rows))
 		return true;
-	set_err(err, errlen, "%s: reply is not an array of rows", table);
+	err_set(err, errlen, "%s: reply is not an array of rows", table);
 	return false;
 }
 
@@ -234,7 +222,7 @@ table_free(struct table *t)
 static int
 oom(char *err, size_t errlen, const char *table)
 {
-	set_err(err, errlen, "%s: out of memory", table);
+	err_set(err, errlen, "%s: out of memory", table);
 	return -1;
 }
 
@@ -910,7 +898,7 @@ ctl_view_info(FILE *out, const json_t *info, const json_t *greeting,
 			 .err = err, .errlen = errlen };
 
 	if (!json_is_object(info)) {
-		set_err(err, errlen, "info: reply is not an object");
+		err_set(err, errlen, "info: reply is not an object");
 		return -1;
 	}
 	version = row_str(&r, "version");

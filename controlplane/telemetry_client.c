@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "telemetry_client.h"
+#include "err_msg.h"
 
 /* Pages are never empty before the end, so paging always ends; this caps
  * a server that serves rows without end. No real table comes near it. */
@@ -20,18 +20,6 @@ struct tel_client {
 	json_t *greeting;
 	char buf[TEL_REPLY_MAX];
 };
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int
 tel_socket_path(char *buf, size_t len, const char *file_prefix)
@@ -66,26 +54,26 @@ recv_message(struct tel_client *c, const char *what, char *err, size_t errlen)
 	while (rc < 0 && errno == EINTR);
 	if (rc == 0) {
 		errno = ETIMEDOUT;
-		set_err(err, errlen, "no %s within %d ms", what, TEL_TIMEOUT_MS);
+		err_set(err, errlen, "no %s within %d ms", what, TEL_TIMEOUT_MS);
 		return -1;
 	}
 	do
 		n = recvmsg(c->fd, &msg, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		set_err(err, errlen, "reading %s: %s", what, strerror(errno));
+		err_set(err, errlen, "reading %s: %s", what, strerror(errno));
 		return -1;
 	}
 	if (n == 0) {
 		/* DPDK closes new connections beyond its limit of 10 clients. */
 		errno = ECONNRESET;
-		set_err(err, errlen, "connection closed before the %s "
+		err_set(err, errlen, "connection closed before the %s "
 			"(too many telemetry clients?)", what);
 		return -1;
 	}
 	if (msg.msg_flags & MSG_TRUNC) {
 		errno = EMSGSIZE;
-		set_err(err, errlen, "%s larger than %d bytes", what, TEL_REPLY_MAX - 1);
+		err_set(err, errlen, "%s larger than %d bytes", what, TEL_REPLY_MAX - 1);
 		return -1;
 	}
 	c->buf[n] = '\0';
@@ -100,13 +88,13 @@ parse_message(const char *buf, size_t len, const char *what, char *err, size_t e
 
 	if (root == NULL) {
 		errno = EPROTO;
-		set_err(err, errlen, "%s is not JSON: %s", what, jerr.text);
+		err_set(err, errlen, "%s is not JSON: %s", what, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
 		json_decref(root);
 		errno = EPROTO;
-		set_err(err, errlen, "%s is not a JSON object", what);
+		err_set(err, errlen, "%s is not a JSON object", what);
 		return NULL;
 	}
 	return root;
@@ -122,7 +110,7 @@ read_greeting(struct tel_client *c, char *err, size_t errlen)
 		return -1;
 	c->greeting = parse_message(c->buf, (size_t)n, "greeting", why, sizeof(why));
 	if (c->greeting == NULL) {
-		set_err(err, errlen, "%s (not a DPDK telemetry v2 socket?)", why);
+		err_set(err, errlen, "%s (not a DPDK telemetry v2 socket?)", why);
 		return -1;
 	}
 	return 0;
@@ -136,18 +124,18 @@ open_socket(const char *path, char *err, size_t errlen)
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
-		set_err(err, errlen, "%s", strerror(errno));
+		err_set(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		set_err(err, errlen, "socket: %s", strerror(errno));
+		err_set(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		saved = errno;
-		set_err(err, errlen, "%s", strerror(saved));
+		err_set(err, errlen, "%s", strerror(saved));
 		close(fd);
 		errno = saved;
 		return -1;
@@ -163,7 +151,7 @@ tel_connect(const char *path, char *err, size_t errlen)
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		set_err(err, errlen, "%s", strerror(errno));
+		err_set(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
 	c->fd = open_socket(path, err, errlen);
@@ -197,14 +185,14 @@ reply_value(json_t *root, const char *cmd, char *err, size_t errlen)
 	json_t *value;
 
 	if (json_object_size(root) != 1) {
-		set_err(err, errlen, "%s: reply has %zu members, expected 1",
+		err_set(err, errlen, "%s: reply has %zu members, expected 1",
 			cmd, json_object_size(root));
 		return NULL;
 	}
 	json_object_foreach(root, key, value) {
 		(void)key;
 		if (json_is_null(value)) {
-			set_err(err, errlen, "%s: the dataplane has no such command or "
+			err_set(err, errlen, "%s: the dataplane has no such command or "
 				"rejected its parameter", cmd);
 			return NULL;
 		}
@@ -221,17 +209,17 @@ tel_command(struct tel_client *c, const char *cmd, char *err, size_t errlen)
 	ssize_t n;
 
 	if (send(c->fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0) {
-		set_err(err, errlen, "%s: sending: %s", cmd, strerror(errno));
+		err_set(err, errlen, "%s: sending: %s", cmd, strerror(errno));
 		return NULL;
 	}
 	n = recv_message(c, "reply", why, sizeof(why));
 	if (n < 0) {
-		set_err(err, errlen, "%s: %s", cmd, why);
+		err_set(err, errlen, "%s: %s", cmd, why);
 		return NULL;
 	}
 	root = parse_message(c->buf, (size_t)n, "reply", why, sizeof(why));
 	if (root == NULL) {
-		set_err(err, errlen, "%s: %s", cmd, why);
+		err_set(err, errlen, "%s: %s", cmd, why);
 		return NULL;
 	}
 	value = reply_value(root, cmd, err, errlen);
@@ -274,13 +262,13 @@ check_numbers(const struct keyed_row *kr, size_t n, size_t start, const char *cm
 	size_t i;
 
 	if (n > 0 && kr[0].n < start) {
-		set_err(err, errlen, "%s: row %llu comes before the start row (dataplane "
+		err_set(err, errlen, "%s: row %llu comes before the start row (dataplane "
 			"ignores the start row?)", cmd, kr[0].n);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (kr[i].n != start + i) {
-			set_err(err, errlen, "%s: row %zu missing from the reply", cmd, start + i);
+			err_set(err, errlen, "%s: row %zu missing from the reply", cmd, start + i);
 			return -1;
 		}
 	}
@@ -301,12 +289,12 @@ object_rows(json_t *obj, size_t start, json_t *rows, const char *cmd,
 	int rc = 0;
 
 	if (kr == NULL) {
-		set_err(err, errlen, "%s: out of memory", cmd);
+		err_set(err, errlen, "%s: out of memory", cmd);
 		return -1;
 	}
 	json_object_foreach(obj, key, row) {
 		if (row_number(key, &kr[n].n) < 0 || !json_is_object(row)) {
-			set_err(err, errlen, "%s: member '%s' is not a numbered row", cmd, key);
+			err_set(err, errlen, "%s: member '%s' is not a numbered row", cmd, key);
 			rc = -1;
 			break;
 		}
@@ -317,7 +305,7 @@ object_rows(json_t *obj, size_t start, json_t *rows, const char *cmd,
 		rc = check_numbers(kr, n, start, cmd, err, errlen);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (json_array_append(rows, kr[i].row) < 0) {
-			set_err(err, errlen, "%s: out of memory", cmd);
+			err_set(err, errlen, "%s: out of memory", cmd);
 			rc = -1;
 		}
 	}
@@ -334,12 +322,12 @@ as_rows(json_t *value, size_t start, const char *cmd, char *err, size_t errlen)
 	if (json_is_array(value))
 		return json_incref(value);
 	if (!json_is_object(value)) {
-		set_err(err, errlen, "%s: reply is not a table", cmd);
+		err_set(err, errlen, "%s: reply is not a table", cmd);
 		return NULL;
 	}
 	rows = json_array();
 	if (rows == NULL) {
-		set_err(err, errlen, "%s: out of memory", cmd);
+		err_set(err, errlen, "%s: out of memory", cmd);
 		return NULL;
 	}
 	if (object_rows(value, start, rows, cmd, err, errlen) < 0) {
@@ -362,7 +350,7 @@ fetch_page(struct tel_client *c, const char *cmd, size_t start, json_t *rows,
 
 	len = snprintf(page_cmd, sizeof(page_cmd), "%s,%zu", cmd, start);
 	if (len < 0 || (size_t)len >= sizeof(page_cmd)) {
-		set_err(err, errlen, "%s: command too long", cmd);
+		err_set(err, errlen, "%s: command too long", cmd);
 		return -1;
 	}
 	value = tel_command(c, page_cmd, err, errlen);
@@ -376,7 +364,7 @@ fetch_page(struct tel_client *c, const char *cmd, size_t start, json_t *rows,
 	/* An array page carries no row numbers: the same rows as the page
 	 * before mean the start parameter was ignored. */
 	if (n > 0 && *prev != NULL && json_equal(page, *prev)) {
-		set_err(err, errlen, "%s: same page as before (dataplane ignores "
+		err_set(err, errlen, "%s: same page as before (dataplane ignores "
 			"the start row?)", page_cmd);
 		json_decref(page);
 		return -1;
@@ -396,7 +384,7 @@ tel_fetch_table(struct tel_client *c, const char *cmd, char *err, size_t errlen)
 	long n = 1;
 
 	if (rows == NULL) {
-		set_err(err, errlen, "%s: out of memory", cmd);
+		err_set(err, errlen, "%s: out of memory", cmd);
 		return NULL;
 	}
 	/* Each page but the last brings at least one row, so START grows and
@@ -412,7 +400,7 @@ tel_fetch_table(struct tel_client *c, const char *cmd, char *err, size_t errlen)
 		return NULL;
 	}
 	if (n > 0) {
-		set_err(err, errlen, "%s: more than %u pages", cmd, TEL_MAX_PAGES);
+		err_set(err, errlen, "%s: more than %u pages", cmd, TEL_MAX_PAGES);
 		json_decref(rows);
 		return NULL;
 	}
