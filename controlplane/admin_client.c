@@ -4,32 +4,15 @@
  * the boundaries, so there is no framing to get wrong.
  */
 #include "admin_client.h"
+#include "err_msg.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-/* sgtgwctl links no common/ code: err_msg.h's err_rc, in four lines. */
-static int
-fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (err != NULL && errlen > 0)
-		vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int
 connect_to(const char *path, char *err, size_t errlen)
@@ -38,16 +21,16 @@ connect_to(const char *path, char *err, size_t errlen)
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return fail(-ENAMETOOLONG, err, errlen, "socket path %s is too "
+		return err_rc(-ENAMETOOLONG, err, errlen, "socket path %s is too "
 			      "long", path);
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return fail(-errno, err, errlen, "socket: %s", strerror(errno));
+		return err_rc(-errno, err, errlen, "socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
 		close(fd);
-		return fail(rc, err, errlen, "%s", strerror(-rc));
+		return err_rc(rc, err, errlen, "%s", strerror(-rc));
 	}
 	return fd;
 }
@@ -64,15 +47,15 @@ await_reply(int fd, char *reply, size_t len, int timeout_ms, char *err,
 		rc = poll(&p, 1, timeout_ms);
 	} while (rc < 0 && errno == EINTR);
 	if (rc < 0)
-		return fail(-errno, err, errlen, "poll: %s", strerror(errno));
+		return err_rc(-errno, err, errlen, "poll: %s", strerror(errno));
 	if (rc == 0)
-		return fail(-ETIMEDOUT, err, errlen, "no reply within %d ms",
+		return err_rc(-ETIMEDOUT, err, errlen, "no reply within %d ms",
 			      timeout_ms);
 	n = recv(fd, reply, len - 1, 0);
 	if (n < 0)
-		return fail(-errno, err, errlen, "receive: %s", strerror(errno));
+		return err_rc(-errno, err, errlen, "receive: %s", strerror(errno));
 	if (n == 0)
-		return fail(-EPIPE, err, errlen, "closed without a reply");
+		return err_rc(-EPIPE, err, errlen, "closed without a reply");
 	reply[n] = '\0';
 	return 0;
 }
@@ -87,7 +70,7 @@ admin_request(const char *path, const char *cmd, char *reply, size_t len,
 	if (fd < 0)
 		return fd;
 	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0) {
-		rc = fail(-errno, err, errlen, "send: %s", strerror(errno));
+		rc = err_rc(-errno, err, errlen, "send: %s", strerror(errno));
 	} else {
 		rc = await_reply(fd, reply, len, timeout_ms, err, errlen);
 	}
