@@ -89,6 +89,27 @@ struct winner {
 
 /* ---- keys ---------------------------------------------------------------- */
 
+void
+binding_key_of(struct binding_key *k, const struct binding *b)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = b->family;
+	k->prefix_len = b->prefix_len;
+	memcpy(k->addr, b->addr, sizeof(k->addr));
+}
+
+void
+binding_of_key(struct binding *b, const struct binding_key *k, sgt_t sgt,
+	       enum binding_source src)
+{
+	memset(b, 0, sizeof(*b));
+	b->family = k->family;
+	b->prefix_len = k->prefix_len;
+	b->source = (uint8_t)src;
+	b->sgt = sgt;
+	memcpy(b->addr, k->addr, sizeof(b->addr));
+}
+
 bool
 binding_key_valid(const struct binding_key *k)
 {

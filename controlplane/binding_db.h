@@ -90,6 +90,10 @@ int binding_key_init(struct binding_key *k, uint8_t family, const void *addr,
 /* Whether k obeys the rules above, binding_prefix_check()'s (what every call
  * below checks first). */
 bool binding_key_valid(const struct binding_key *k);
+/* Between a key and the wire's struct binding (common/binding.h). */
+void binding_key_of(struct binding_key *k, const struct binding *b);
+void binding_of_key(struct binding *b, const struct binding_key *k, sgt_t sgt,
+		    enum binding_source src);
 
 /*
  * Add or replace what (src, instance) says about k. peer_seq_len is the SXP

@@ -79,18 +79,6 @@ sync_get_stats(const struct sync *s, struct sync_stats *st)
  * Queueing.
  */
 
-static void
-binding_of(struct binding *b, const struct binding_key *k, sgt_t sgt,
-	   enum binding_source src)
-{
-	memset(b, 0, sizeof(*b));
-	b->family = k->family;
-	b->prefix_len = k->prefix_len;
-	b->source = (uint8_t)src;
-	b->sgt = sgt;
-	memcpy(b->addr, k->addr, sizeof(b->addr));
-}
-
 static int
 queue_binding(struct sync *s, enum update_type type, const struct binding_key *k,
 	      sgt_t sgt, enum binding_source src)
@@ -98,7 +86,7 @@ queue_binding(struct sync *s, enum update_type type, const struct binding_key *k
 	struct update_msg m;
 	struct binding b;
 
-	binding_of(&b, k, sgt, src);
+	binding_of_key(&b, k, sgt, src);
 	update_msg_binding(&m, type, &b, s->st.bindings_generation + 1);
 	if (update_queue_push(&s->backlog, &m) < 0)
 		return -ENOMEM;

@@ -25,27 +25,6 @@ struct dp_bindings {
 	bool sweeping;
 };
 
-static void
-key_of(const struct binding *b, struct binding_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = b->family;
-	k->prefix_len = b->prefix_len;
-	memcpy(k->addr, b->addr, sizeof(k->addr));
-}
-
-static void
-binding_of(const struct binding_key *k, sgt_t sgt, enum binding_source src,
-	   struct binding *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->family = k->family;
-	b->prefix_len = k->prefix_len;
-	b->source = (uint8_t)src;
-	b->sgt = sgt;
-	memcpy(b->addr, k->addr, sizeof(b->addr));
-}
-
 /* The key's address copied out aligned: rte_hash_crc reads a 16-byte key
  * 8 bytes at a time, and binding_key keeps it at an odd offset. */
 struct addr_copy {
@@ -100,7 +79,7 @@ on_change(void *ctx, const struct binding_key *k, sgt_t old_sgt, bool had_old,
 		return;
 	table_del(d->table, k);
 	if (d->log != NULL) {
-		binding_of(k, old_sgt, src, &b);
+		binding_of_key(&b, k, old_sgt, src);
 		binding_log_del(d->log, &b);
 	}
 }
@@ -153,7 +132,7 @@ dp_bindings_add(struct dp_bindings *d, const struct binding *b)
 	bool had;
 	int rc;
 
-	key_of(b, &k);
+	binding_key_of(&k, b);
 	had = binding_db_lookup(d->shadow, &k, &old_sgt, &old_src) == 0;
 	rc = table_add(d->table, &k, b->sgt);
 	if (rc != 0)
@@ -182,7 +161,7 @@ dp_bindings_del(struct dp_bindings *d, const struct binding *b)
 	struct binding_key k;
 	int rc;
 
-	key_of(b, &k);
+	binding_key_of(&k, b);
 	if (binding_db_lookup(d->shadow, &k, NULL, &src) != 0)
 		return -ENOENT;
 	table_del(d->table, &k);
@@ -234,7 +213,7 @@ visit_one(void *ctx, const struct binding_key *k, sgt_t sgt,
 	struct visit *v = ctx;
 	struct binding b;
 
-	binding_of(k, sgt, src, &b);
+	binding_of_key(&b, k, sgt, src);
 	return v->fn(v->ctx, &b);
 }
 
@@ -246,7 +225,7 @@ dp_bindings_foreach(struct dp_bindings *d, const struct binding *after,
 	struct binding_key k;
 
 	if (after != NULL)
-		key_of(after, &k);
+		binding_key_of(&k, after);
 	return binding_db_foreach(d->shadow, after ? &k : NULL, visit_one, &v);
 }
 
