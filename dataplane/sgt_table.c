@@ -41,6 +41,11 @@
 
 #define V6_ADDR_SIZE 16
 
+/* Bindings of each kind: held, or the most the table takes. */
+struct table_counts {
+	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
+};
+
 struct sgt_table {
 	/* Read by the workers on every burst. */
 	struct v4_dir *d4;
@@ -51,8 +56,8 @@ struct sgt_table {
 
 	/* The writer's own. */
 	struct rte_rcu_qsbr *rcu;
-	struct sgt_table_stats max;
-	struct sgt_table_stats n;
+	struct table_counts max;
+	struct table_counts n;
 } __rte_cache_aligned;
 
 /* Headroom above the declared maximum: with RCU, deleted hosts hold their
@@ -188,7 +193,7 @@ sgt_table_create(const struct sgt_table_params *p)
 		return NULL;
 	}
 	t->rcu = p->rcu;
-	t->max = (struct sgt_table_stats){
+	t->max = (struct table_counts){
 		.v4_hosts = p->max_v4_hosts,
 		.v4_prefixes = p->max_v4_prefixes,
 		.v6_hosts = p->max_v6_hosts,
