@@ -7,14 +7,15 @@
  * the index of the group below it. Hosts (/128) stay in sgt_table's hash
  * and /0 in its default word.
  *
- * Why not rte_lpm6 (measured here): its lookup walks one dependent group
- * per byte, address after address: 47-53 cycles per address among 10,000
- * prefixes, 107-117 among 100,000 (this trie: 40-47 and 57-62); it
- * preallocates a 64 MiB tbl24 and 5 tbl8 groups per prefix of
- * the limit; and it hands a freed group to the very next add. Here a bulk
- * lookup walks all its addresses level by level, prefetching the next
- * level of every address before loading any, so their cache misses
- * overlap; groups come by need, 2,048 (2 MiB) at a time, and one freed
+ * Why not rte_lpm6: its lookup walks one dependent group per byte, address
+ * after address (in a one-off microbenchmark of bulk lookups here: 47-53
+ * cycles per address among 10,000 prefixes, 107-117 among 100,000; this
+ * trie 40-47 and 57-62; the pipeline benchmark shows only a few cycles a
+ * packet of it); it preallocates a 64 MiB tbl24 and 5 tbl8 groups per
+ * prefix of the limit; and it hands a freed group to the very next add.
+ * Here a bulk lookup walks all its addresses level by level, so that
+ * their cache misses overlap (from 32 addresses on, prefetching a level
+ * of all before loading any); groups come by need, 2,048 (2 MiB) at a time, and one freed
  * while readers may still see it (with RCU) is reused only after their
  * grace period. Rules sit in an rte_hash the writer alone uses, so a
  * delete finds the rule that takes over with one probe per length in use.
