@@ -522,11 +522,30 @@ allocate(struct compiler *c, uint64_t n_aces)
 	pc->aces = table_calloc(ace_slots(n_aces), sizeof(*pc->aces));
 	pc->origin = calloc(ace_slots(n_aces), sizeof(*pc->origin));
 	pc->final_origin = calloc(pc->n_cells, sizeof(*pc->final_origin));
+	pc->quick = calloc(pc->n_cells, sizeof(*pc->quick));
 	if (rc != 0 || pc->cells == NULL || pc->aces == NULL ||
-	    pc->origin == NULL || pc->final_origin == NULL)
+	    pc->origin == NULL || pc->final_origin == NULL || pc->quick == NULL)
 		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
 			    pc->n_idx - 1, pc->n_cells, (unsigned long long)n_aces);
 	return 0;
+}
+
+/* Each cell's quick byte, once every cell is final (a fall-through cell
+ * takes the default cell's ACEs and decision). */
+static void
+fill_quick(struct policy_compiled *pc)
+{
+	for (uint32_t id = 0; id < pc->n_cells; id++) {
+		const struct policy_compiled_cell *cc = &pc->cells[id];
+
+		if (cc->ace_count != 0) {
+			pc->quick[id] = POLICY_QUICK_ACES;
+			continue;
+		}
+		pc->quick[id] = (uint8_t)(policy_verdict_of(cc->final_action,
+							    cc->monitor) |
+					  (cc->final_log ? POLICY_QUICK_LOG : 0));
+	}
 }
 
 static void
@@ -544,6 +563,7 @@ flatten(struct compiler *c)
 			compile_cell(c, &p->cells[i], id++, &e);
 	}
 	c->pc->n_aces = (uint32_t)e.n;
+	fill_quick(c->pc);
 }
 
 struct policy_compiled *
@@ -583,6 +603,7 @@ policy_compiled_free(struct policy_compiled *pc)
 	table_free(pc->aces, ace_slots(pc->n_aces), sizeof(*pc->aces));
 	free(pc->origin);
 	free(pc->final_origin);
+	free(pc->quick);
 	free(pc);
 }
 

@@ -104,6 +104,38 @@ struct policy_compiled_cell {
 _Static_assert(sizeof(struct policy_compiled_cell) == 16,
 	       "a cell in one quarter of a cache line");
 
+/*
+ * What a packet's verdict is counted as: permitted, denied (dropped), or
+ * monitored (would be denied, forwarded because the cell or the whole
+ * policy is in monitor mode).
+ */
+enum policy_verdict {
+	POLICY_VERDICT_PERMIT = 0,
+	POLICY_VERDICT_DENY,
+	POLICY_VERDICT_MONITOR,
+	POLICY_VERDICTS,
+};
+
+static inline enum policy_verdict
+policy_verdict_of(enum sgacl_action action, bool monitor)
+{
+	if (action == SGACL_PERMIT)
+		return POLICY_VERDICT_PERMIT;
+	return monitor ? POLICY_VERDICT_MONITOR : POLICY_VERDICT_DENY;
+}
+
+/*
+ * One byte per compiled cell (policy_compiled.quick) that a packet reads
+ * before its cell: most cells have no ACE and judge every packet alike,
+ * and for those the byte is the whole decision (the verdict, and whether
+ * it logs), so such a packet reads neither the cell nor an ACE. A cell
+ * with ACEs has only POLICY_QUICK_ACES set. 64 KiB at most, which a core's
+ * L2 holds where 16-byte cells would not.
+ */
+#define POLICY_QUICK_VERDICT 0x03     /* enum policy_verdict */
+#define POLICY_QUICK_LOG     0x04
+#define POLICY_QUICK_ACES    0x08
+
 /* Eight enabled pairs of the sparse matrix. Key 0 (index 0 to index 0,
  * SGTs without cells) is never enabled, so it marks a free slot. A pair
  * goes to its hash's bucket, or the next one with room: a bucket with a
@@ -130,6 +162,7 @@ struct policy_compiled {
 	 * catch-all, or the ACE matching every packet that ended the list. */
 	struct policy_compiled_cell *cells;
 	struct policy_ace_origin *final_origin;
+	uint8_t *quick;         /* per cell: POLICY_QUICK_* */
 	uint32_t n_aces;
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;

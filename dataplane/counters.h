@@ -13,6 +13,7 @@
 #include <rte_common.h>
 
 #include "drop_reason.h"
+#include "policy.h"
 
 #define SGTGW_MAX_PORTS 32
 
@@ -24,14 +25,16 @@ struct port_counters {
 	uint64_t drops[DROP_REASON_MAX];
 } __rte_cache_aligned;
 
-/* One per compiled cell and address family (index cell * 2 + is_ipv6). */
+struct cell_count {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* One per compiled cell and address family (index cell * 2 + is_ipv6),
+ * by verdict (enum policy_verdict). A packet adds to one 16-byte pair,
+ * which never straddles a cache line: one line to prefetch. */
 struct cell_counters {
-	uint64_t permitted;
-	uint64_t denied;
-	uint64_t monitored;     /* would be denied; forwarded in monitor mode */
-	uint64_t permitted_bytes;
-	uint64_t denied_bytes;
-	uint64_t monitored_bytes;
+	struct cell_count by[POLICY_VERDICTS];
 };
 
 struct worker_counters {

@@ -44,25 +44,32 @@ parse_burst(struct dp_worker *w, struct pipeline_burst *b)
 	}
 }
 
-/* Source and destination groups for the whole burst: one bulk lookup per
- * address family over every address to look up, all at once. A frame
- * whose source group a trusted inline tag gives has only its destination
- * looked up. */
-static void
-classify_burst(const struct dataplane *dp, struct pipeline_burst *b)
-{
-	const struct dp_port *port = &dp->ports[b->in_port];
-	const bool trusted = port->cfg->trusted;
-	const sgt_t dflt = port->cfg->default_sgt;
+/* A burst's addresses to look up, per family, and their groups. */
+struct burst_addrs {
 	uint32_t v4[2 * SGTGW_BURST];
 	uint8_t v6[2 * SGTGW_BURST][16];
-	sgt_t v4_sgt[2 * SGTGW_BURST], v6_sgt[2 * SGTGW_BURST];
-	bool v4_found[2 * SGTGW_BURST], v6_found[2 * SGTGW_BURST];
+	uint32_t n4, n6;
 	/* Where each frame's addresses are in its family's arrays. */
 	uint8_t src_at[SGTGW_BURST], dst_at[SGTGW_BURST];
-	uint32_t n4 = 0, n6 = 0;
+	sgt_t sgt4[2 * SGTGW_BURST], sgt6[2 * SGTGW_BURST];
+	bool found4[2 * SGTGW_BURST], found6[2 * SGTGW_BURST];
+};
 
-	b->n_ip = 0;
+/* The addresses to look up, per family, and the IP frames of each: a
+ * frame whose source group a trusted inline tag gives has only its
+ * destination looked up. Its source group is the tag, else (for now) the
+ * port's default. */
+static void
+gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
+	     struct burst_addrs *a)
+{
+	const bool trusted = port->cfg->trusted;
+	const sgt_t dflt = port->cfg->default_sgt;
+
+	a->n4 = 0;
+	a->n6 = 0;
+	b->n_ip4 = 0;
+	b->n_ip6 = 0;
 	for (uint16_t i = 0; i < b->n; i++) {
 		const struct pkt_meta *m = &b->meta[i];
 		bool tagged = trusted && m->has_tag;
@@ -71,42 +78,42 @@ classify_burst(const struct dataplane *dp, struct pipeline_burst *b)
 			continue;
 		b->sgt[i] = tagged ? m->tag_sgt : dflt;
 		if (m->family == PKT_IPV4) {
-			b->ip[b->n_ip++] = i;
+			b->ip4[b->n_ip4++] = i;
 			if (!tagged) {
-				src_at[i] = (uint8_t)n4;
-				v4[n4++] = m->src4;
+				a->src_at[i] = (uint8_t)a->n4;
+				a->v4[a->n4++] = m->src4;
 			}
-			dst_at[i] = (uint8_t)n4;
-			v4[n4++] = m->dst4;
+			a->dst_at[i] = (uint8_t)a->n4;
+			a->v4[a->n4++] = m->dst4;
 		} else if (m->family == PKT_IPV6) {
-			b->ip[b->n_ip++] = i;
+			b->ip6[b->n_ip6++] = i;
 			if (!tagged) {
-				src_at[i] = (uint8_t)n6;
-				memcpy(v6[n6++], m->src6, 16);
+				a->src_at[i] = (uint8_t)a->n6;
+				memcpy(a->v6[a->n6++], m->src6, 16);
 			}
-			dst_at[i] = (uint8_t)n6;
-			memcpy(v6[n6++], m->dst6, 16);
+			a->dst_at[i] = (uint8_t)a->n6;
+			memcpy(a->v6[a->n6++], m->dst6, 16);
 		} else {
 			b->dgt[i] = SGT_UNKNOWN;
 		}
 	}
-	if (n4)
-		sgt_table_lookup_v4_bulk(dp->table, v4, n4, v4_sgt, v4_found);
-	if (n6)
-		sgt_table_lookup_v6_bulk(dp->table, (const uint8_t (*)[16])v6,
-					 n6, v6_sgt, v6_found);
-	/* Source: the trusted tag, else the binding, else the port's default
-	 * (set above); destination: the binding, else 0. */
-	for (uint16_t k = 0; k < b->n_ip; k++) {
-		uint16_t i = b->ip[k];
-		const struct pkt_meta *m = &b->meta[i];
-		bool v6f = m->family == PKT_IPV6;
-		const sgt_t *sgt = v6f ? v6_sgt : v4_sgt;
-		const bool *found = v6f ? v6_found : v4_found;
+}
 
-		if (!(trusted && m->has_tag) && found[src_at[i]])
-			b->sgt[i] = sgt[src_at[i]];
-		b->dgt[i] = sgt[dst_at[i]];
+/* Source: the trusted tag, else the binding, else the port's default
+ * (set by gather_addrs); destination: the binding, else 0. */
+static void
+apply_groups(const struct dp_port *port, struct pipeline_burst *b,
+	     const uint16_t *ip, uint16_t n_ip, const struct burst_addrs *a,
+	     const sgt_t *sgt, const bool *found)
+{
+	const bool trusted = port->cfg->trusted;
+
+	for (uint16_t k = 0; k < n_ip; k++) {
+		uint16_t i = ip[k];
+
+		if (!(trusted && b->meta[i].has_tag) && found[a->src_at[i]])
+			b->sgt[i] = sgt[a->src_at[i]];
+		b->dgt[i] = sgt[a->dst_at[i]];
 	}
 }
 
@@ -138,103 +145,184 @@ log_hit(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i,
 		counter_add(&w->ctr->log_ring_full, 1);
 }
 
-/* Each IP packet's cell from the dense matrix: every entry's line
+/* Between two passes over the IPv4 packets: one more level of the IPv6
+ * addresses' walk, whose lines then come in during the next pass. */
+static inline void
+step(struct sgt_table_v6_walk *bg)
+{
+	if (bg != NULL)
+		sgt_table_v6_walk_step(bg);
+}
+
+/* Each listed packet's cell from the dense matrix: every entry's line
  * prefetched before the first is read. */
 static void
-cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b)
+cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b,
+	    const uint16_t *ip, uint16_t n, struct sgt_table_v6_walk *bg)
 {
 	uint32_t at[SGTGW_BURST];
 
-	for (uint16_t k = 0; k < b->n_ip; k++) {
-		uint16_t i = b->ip[k];
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t i = ip[k];
 
 		at[k] = (uint32_t)pc->sgt_idx[b->sgt[i]] * pc->n_idx +
 			pc->sgt_idx[b->dgt[i]];
 		rte_prefetch0(&pc->matrix[at[k]]);
 	}
-	for (uint16_t k = 0; k < b->n_ip; k++)
-		b->cell[b->ip[k]] = pc->matrix[at[k]];
+	step(bg);
+	for (uint16_t k = 0; k < n; k++)
+		b->cell[ip[k]] = pc->matrix[at[k]];
 }
 
 /* The same from the sparse matrix: each pair's home bucket prefetched. */
 static void
-cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b)
+cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b,
+	     const uint16_t *ip, uint16_t n, struct sgt_table_v6_walk *bg)
 {
 	uint32_t key[SGTGW_BURST], bucket[SGTGW_BURST];
 
-	for (uint16_t k = 0; k < b->n_ip; k++) {
-		uint16_t i = b->ip[k];
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t i = ip[k];
 
 		key[k] = policy_pair_key(pc, b->sgt[i], b->dgt[i]);
 		bucket[k] = policy_pair_bucket(pc, key[k]);
 		rte_prefetch0(&pc->buckets[bucket[k]]);
 	}
-	for (uint16_t k = 0; k < b->n_ip; k++)
-		b->cell[b->ip[k]] = policy_pair_find(pc, key[k], bucket[k]);
+	step(bg);
+	for (uint16_t k = 0; k < n; k++)
+		b->cell[ip[k]] = policy_pair_find(pc, key[k], bucket[k]);
+}
+
+static inline struct cell_count *
+verdict_count(const struct pipeline_burst *b, uint16_t i)
+{
+	struct cell_counters *cc =
+		&b->cell_ctr[b->cell[i] * 2 + (b->meta[i].family == PKT_IPV6)];
+
+	return &cc->by[b->verdict[i] & POLICY_QUICK_VERDICT];
+}
+
+/* A packet whose cell has ACEs: its cell and the ACEs decide. */
+static void
+decide_by_aces(const struct policy_compiled *pc, struct pipeline_burst *b,
+	       uint16_t i)
+{
+	const struct policy_compiled_cell *c = &pc->cells[b->cell[i]];
+	bool log;
+	enum sgacl_action action = policy_decide(pc, b->cell[i], &b->meta[i].l4,
+						 &b->ace[i], &log);
+
+	b->verdict[i] = (uint8_t)(policy_verdict_of(action, c->monitor) |
+				  (log ? POLICY_QUICK_LOG : 0));
+}
+
+/* The log record of a packet whose deciding rule says "log", in arrival
+ * order (rare, and rate-limited: the cell's line may be read again). */
+static void
+log_verdict(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i)
+{
+	const struct policy_compiled *pc = b->policy;
+	const struct policy_compiled_cell *c = &pc->cells[b->cell[i]];
+	uint32_t ace = b->ace[i];
+	uint8_t action = ace != UINT32_MAX ? pc->aces[ace].action :
+					     c->final_action;
+
+	log_hit(w, b, i, b->cell[i], ace, (enum sgacl_action)action,
+		c->monitor);
 }
 
 /*
- * The compiled cell of every IP packet of the burst, in passes whose loads
- * do not depend on each other, so that the burst's cache misses overlap
- * instead of queueing one behind the other: the matrix entries; then the
- * cells and their counters; then the first ACE of the cells that have any
- * (a cell without ACEs decides by its final action, no classifier).
+ * The verdict of the IP packets ip[0..n), in passes whose loads do not
+ * depend on each other, so that their cache misses overlap instead of
+ * queueing one behind the other: the matrix entries; then each cell's
+ * quick byte, which is the whole decision for a cell without ACEs (most
+ * of them: no cell line, no classifier); for the others the cell, then
+ * its first ACE, then the decision. Each packet's one counter pair is
+ * prefetched as soon as its verdict is known. bg, if any, is stepped
+ * between passes.
  */
 static void
-cells_burst(const struct policy_compiled *pc, struct pipeline_burst *b)
+judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
+      struct sgt_table_v6_walk *bg)
 {
+	const struct policy_compiled *pc = b->policy;
+	uint16_t by_aces[SGTGW_BURST];
+	uint16_t n_by_aces = 0;
+
 	if (pc->matrix != NULL)
-		cells_dense(pc, b);
+		cells_dense(pc, b, ip, n, bg);
 	else
-		cells_sparse(pc, b);
-	for (uint16_t k = 0; k < b->n_ip; k++) {
-		uint16_t i = b->ip[k];
-		uint32_t cell = b->cell[i];
-		const struct cell_counters *cc =
-			&b->cell_ctr[cell * 2 + (b->meta[i].family == PKT_IPV6)];
+		cells_sparse(pc, b, ip, n, bg);
+	step(bg);
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t i = ip[k];
+		uint8_t q = pc->quick[b->cell[i]];
 
-		rte_prefetch0(&pc->cells[cell]);
-		/* 48 bytes: perhaps across two cache lines. */
-		rte_prefetch0(&cc->permitted);
-		rte_prefetch0(&cc->monitored_bytes);
+		if (q & POLICY_QUICK_ACES) {
+			by_aces[n_by_aces++] = i;
+			rte_prefetch0(&pc->cells[b->cell[i]]);
+			continue;
+		}
+		b->verdict[i] = q;
+		b->ace[i] = UINT32_MAX;
+		rte_prefetch0(verdict_count(b, i));
 	}
-	for (uint16_t k = 0; k < b->n_ip; k++) {
-		const struct policy_compiled_cell *c = &pc->cells[b->cell[b->ip[k]]];
-
-		if (c->ace_count != 0)
-			rte_prefetch0(&pc->aces[c->ace_first]);
+	step(bg);
+	for (uint16_t k = 0; k < n_by_aces; k++)
+		rte_prefetch0(&pc->aces[pc->cells[b->cell[by_aces[k]]].ace_first]);
+	step(bg);
+	for (uint16_t k = 0; k < n_by_aces; k++) {
+		decide_by_aces(pc, b, by_aces[k]);
+		rte_prefetch0(verdict_count(b, by_aces[k]));
 	}
 }
 
-/* Judge one IP packet by its cell; returns whether it may be forwarded. */
-static bool
-enforce(struct dp_worker *w, const struct policy_compiled *pc,
-	const struct pipeline_burst *b, uint16_t i)
+/*
+ * Both groups and the verdict of every IP packet of the burst: one bulk
+ * lookup per address family over all of the burst's addresses; the IPv6
+ * trie, whose levels depend on each other, is walked a level at a time
+ * while the IPv4 packets are looked up and judged, then the IPv6 packets
+ * are judged.
+ */
+static void
+classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
 {
-	const struct pkt_meta *m = &b->meta[i];
-	uint32_t cell = b->cell[i];
-	const struct policy_compiled_cell *c = &pc->cells[cell];
-	struct cell_counters *cc = &b->cell_ctr[cell * 2 + (m->family == PKT_IPV6)];
-	uint32_t bytes = rte_pktmbuf_pkt_len(b->pkts[i]);
-	uint32_t ace;
-	bool log;
-	enum sgacl_action action = policy_decide(pc, cell, &m->l4, &ace, &log);
+	const struct dp_port *port = &w->dp->ports[b->in_port];
+	const struct sgt_table *t = w->dp->table;
+	struct burst_addrs a;
+	struct sgt_table_v6_walk walk, *bg = NULL;
 
-	if (unlikely(log))
-		log_hit(w, b, i, cell, ace, action, c->monitor);
-	if (action == SGACL_PERMIT) {
-		counter_add(&cc->permitted, 1);
-		counter_add(&cc->permitted_bytes, bytes);
-		return true;
+	gather_addrs(port, b, &a);
+	if (a.n6) {
+		bg = &walk;
+		sgt_table_v6_walk_begin(t, (const uint8_t (*)[16])a.v6, a.n6,
+					bg);
 	}
-	if (c->monitor) {
-		counter_add(&cc->monitored, 1);
-		counter_add(&cc->monitored_bytes, bytes);
-		return true;
+	if (a.n4) {
+		sgt_table_lookup_v4_bulk(t, a.v4, a.n4, a.sgt4, a.found4);
+		step(bg);
+		apply_groups(port, b, b->ip4, b->n_ip4, &a, a.sgt4, a.found4);
+		judge(b, b->ip4, b->n_ip4, bg);
 	}
-	counter_add(&cc->denied, 1);
-	counter_add(&cc->denied_bytes, bytes);
-	return false;
+	if (bg != NULL) {
+		sgt_table_v6_walk_end(bg, a.sgt6, a.found6);
+		apply_groups(port, b, b->ip6, b->n_ip6, &a, a.sgt6, a.found6);
+		judge(b, b->ip6, b->n_ip6, NULL);
+	}
+}
+
+/* Count an IP packet's verdict (and log it, if its rule says so);
+ * returns whether it may be forwarded. */
+static inline bool
+enforce(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i)
+{
+	struct cell_count *count = verdict_count(b, i);
+
+	if (unlikely(b->verdict[i] & POLICY_QUICK_LOG))
+		log_verdict(w, b, i);
+	counter_add(&count->packets, 1);
+	counter_add(&count->bytes, rte_pktmbuf_pkt_len(b->pkts[i]));
+	return (b->verdict[i] & POLICY_QUICK_VERDICT) != POLICY_VERDICT_DENY;
 }
 
 static void
@@ -242,14 +330,13 @@ forward_burst(struct dp_worker *w, struct pipeline_burst *b)
 {
 	const struct dataplane *dp = w->dp;
 	const struct dp_port *in = &dp->ports[b->in_port];
-	const struct policy_compiled *pc = b->policy;
 	bool non_ip_drop = dp->cfg->non_ip == CONFIG_NON_IP_DROP;
 	/* Per burst, not per packet: the egress port's tag rule ("keep"
 	 * leaves the frame as it is, no call needed). */
 	uint8_t egress_tag = in->peer < 0 ? CONFIG_TAG_KEEP :
 			     dp->ports[in->peer].cfg->egress_tag;
 
-	cells_burst(pc, b);
+	classify_and_judge(w, b);
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (!b->valid[i])
 			continue;
@@ -258,7 +345,7 @@ forward_burst(struct dp_worker *w, struct pipeline_burst *b)
 				drop(w, b, i, DROP_NON_IP);
 				continue;
 			}
-		} else if (!enforce(w, pc, b, i)) {
+		} else if (!enforce(w, b, i)) {
 			drop(w, b, i, DROP_POLICY);
 			continue;
 		}
@@ -284,6 +371,5 @@ pipeline_run(struct dp_worker *w, struct pipeline_burst *b)
 	b->n_tx = 0;
 	b->n_drop = 0;
 	parse_burst(w, b);
-	classify_burst(w->dp, b);
 	forward_burst(w, b);
 }

@@ -44,8 +44,13 @@ struct pipeline_burst {
 	sgt_t sgt[SGTGW_BURST];
 	sgt_t dgt[SGTGW_BURST];
 	uint32_t cell[SGTGW_BURST];     /* compiled cell (IP frames) */
-	uint16_t n_ip;                  /* valid IP frames, in order */
-	uint16_t ip[SGTGW_BURST];
+	/* IP frames: enum policy_verdict, | POLICY_QUICK_LOG when the rule
+	 * that decided logs, and then the compiled ACE that did (UINT32_MAX:
+	 * the cell's final action). */
+	uint8_t verdict[SGTGW_BURST];
+	uint32_t ace[SGTGW_BURST];
+	uint16_t n_ip4, n_ip6;          /* valid IP frames, in order */
+	uint16_t ip4[SGTGW_BURST], ip6[SGTGW_BURST];
 };
 
 /* Run the burst b (n, in_port, pkts set) through w's tables and policy;

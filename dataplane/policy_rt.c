@@ -122,12 +122,10 @@ policy_rt_fail_model(struct policy *model, bool permit)
 static void
 cell_add(struct cell_counters *sum, const struct cell_counters *c)
 {
-	sum->permitted += counter_read(&c->permitted);
-	sum->denied += counter_read(&c->denied);
-	sum->monitored += counter_read(&c->monitored);
-	sum->permitted_bytes += counter_read(&c->permitted_bytes);
-	sum->denied_bytes += counter_read(&c->denied_bytes);
-	sum->monitored_bytes += counter_read(&c->monitored_bytes);
+	for (uint32_t v = 0; v < POLICY_VERDICTS; v++) {
+		sum->by[v].packets += counter_read(&c->by[v].packets);
+		sum->by[v].bytes += counter_read(&c->by[v].bytes);
+	}
 }
 
 void

@@ -503,6 +503,29 @@ lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
 }
 
 void
+sgt_table_v6_walk_begin(const struct sgt_table *t, const uint8_t (*addr)[16],
+			uint32_t n, struct sgt_table_v6_walk *w)
+{
+	w->t = t;
+	for (uint32_t i = 0; i < n; i++)
+		w->addr[i] = addr[i];
+	v6_dir_walk_begin(&w->dir, t->d6, w->addr, n);
+}
+
+void
+sgt_table_v6_walk_end(struct sgt_table_v6_walk *w, sgt_t *sgt, bool *found)
+{
+	const struct sgt_table *t = w->t;
+	uint32_t miss[SGT_TABLE_BULK_MAX];
+
+	v6_dir_walk_end(&w->dir, __atomic_load_n(&t->v6_default,
+						 __ATOMIC_RELAXED), sgt, found);
+	/* A host binding's hits overwrite what the prefixes said. */
+	host_lookup(t->h6, &t->n.v6_hosts, (const void **)w->addr, w->dir.n,
+		    sgt, found, miss);
+}
+
+void
 sgt_table_lookup_v4_bulk(const struct sgt_table *t, const uint32_t *addr_be,
 			 uint32_t n, sgt_t *sgt, bool *found)
 {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sgt.h"
+#include "v6_dir.h"
 
 struct sgt_table;
 struct rte_rcu_qsbr;
@@ -64,6 +65,29 @@ void sgt_table_lookup_v4_bulk(const struct sgt_table *t,
 void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
 			      const uint8_t (*addr)[16], uint32_t n,
 			      sgt_t *sgt, bool *found);
+
+/*
+ * The IPv6 bulk lookup taken one trie level at a time (v6_dir.h's walk),
+ * n <= SGT_TABLE_BULK_MAX, with the same results as
+ * sgt_table_lookup_v6_bulk. Every address walks the prefix trie; host
+ * bindings, looked up at the end, take precedence.
+ */
+struct sgt_table_v6_walk {
+	const struct sgt_table *t;
+	const uint8_t *addr[SGT_TABLE_BULK_MAX];
+	struct v6_dir_walk dir;
+};
+
+void sgt_table_v6_walk_begin(const struct sgt_table *t,
+			     const uint8_t (*addr)[16], uint32_t n,
+			     struct sgt_table_v6_walk *w);
+static inline bool
+sgt_table_v6_walk_step(struct sgt_table_v6_walk *w)
+{
+	return v6_dir_walk_step(&w->dir);
+}
+void sgt_table_v6_walk_end(struct sgt_table_v6_walk *w, sgt_t *sgt,
+			   bool *found);
 
 struct sgt_table_stats {
 	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;

@@ -638,12 +638,12 @@ counter_row(struct tel_dict *row, uint32_t r)
 	put_int(row, "src", c->is_default ? -1 : c->src);
 	put_int(row, "dst", c->is_default ? -1 : c->dst);
 	put_str(row, "af", r % 2 ? "ipv6" : "ipv4");
-	put_u64(row, "sw_denied", sum.denied);
-	put_u64(row, "sw_permitted", sum.permitted);
-	put_u64(row, "sw_monitor", sum.monitored);
-	put_u64(row, "denied_bytes", sum.denied_bytes);
-	put_u64(row, "permitted_bytes", sum.permitted_bytes);
-	put_u64(row, "monitor_bytes", sum.monitored_bytes);
+	put_u64(row, "sw_denied", sum.by[POLICY_VERDICT_DENY].packets);
+	put_u64(row, "sw_permitted", sum.by[POLICY_VERDICT_PERMIT].packets);
+	put_u64(row, "sw_monitor", sum.by[POLICY_VERDICT_MONITOR].packets);
+	put_u64(row, "denied_bytes", sum.by[POLICY_VERDICT_DENY].bytes);
+	put_u64(row, "permitted_bytes", sum.by[POLICY_VERDICT_PERMIT].bytes);
+	put_u64(row, "monitor_bytes", sum.by[POLICY_VERDICT_MONITOR].bytes);
 }
 
 static int

@@ -452,6 +452,22 @@ next_entry(const struct v6_dir *d, const uint32_t *self, uint32_t e,
 	       c + ((g & (CHUNK_GROUPS - 1)) << 8) + addr[byte] : self;
 }
 
+/* Each address's binding from the entry its walk ended on. */
+static void
+walk_results(const uint32_t *e, uint32_t n, uint32_t dflt, sgt_t *sgt,
+	     bool *found)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (e[i] & E_VALID) {
+			sgt[i] = (sgt_t)(e[i] & 0xFFFF);
+			found[i] = true;
+		} else {
+			sgt[i] = (sgt_t)(dflt & 0xFFFF);
+			found[i] = dflt != 0;
+		}
+	}
+}
+
 /* At least this many addresses: prefetch a level's entries of all, then
  * load them. Fewer: load them at once; out-of-order execution overlaps
  * their misses as well, with less work. Measured at 100,000 /48-/64s:
@@ -500,15 +516,57 @@ v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
 			any |= e[i];
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (e[i] & E_VALID) {
-			sgt[i] = (sgt_t)(e[i] & 0xFFFF);
-			found[i] = true;
-		} else {
-			sgt[i] = (sgt_t)(dflt & 0xFFFF);
-			found[i] = dflt != 0;
-		}
+	walk_results(e, n, dflt, sgt, found);
+}
+
+void
+v6_dir_walk_begin(struct v6_dir_walk *w, const struct v6_dir *d,
+		  const uint8_t *const *addr, uint32_t n)
+{
+	w->d = d;
+	w->addr = addr;
+	w->n = n;
+	w->byte = 2;
+	w->more = d != NULL && n > 0;
+	for (uint32_t i = 0; i < n; i++) {
+		w->e[i] = 0;            /* no binding, where d is NULL */
+		if (d == NULL)
+			continue;
+		w->at[i] = &d->l0[(uint32_t)addr[i][0] << 8 | addr[i][1]];
+		rte_prefetch0(w->at[i]);
 	}
+}
+
+bool
+v6_dir_walk_step(struct v6_dir_walk *w)
+{
+	uint32_t any = 0;
+
+	if (!w->more)
+		return false;
+	for (uint32_t i = 0; i < w->n; i++) {
+		w->e[i] = __atomic_load_n(w->at[i], __ATOMIC_ACQUIRE);
+		any |= w->e[i];
+	}
+	w->more = (any & E_GROUP) != 0;
+	if (w->more) {
+		for (uint32_t i = 0; i < w->n; i++) {
+			w->at[i] = next_entry(w->d, &w->e[i], w->e[i],
+					      w->addr[i], w->byte);
+			rte_prefetch0(w->at[i]);
+		}
+		w->byte++;
+	}
+	return w->more;
+}
+
+void
+v6_dir_walk_end(struct v6_dir_walk *w, uint32_t dflt, sgt_t *sgt,
+		bool *found)
+{
+	while (v6_dir_walk_step(w))
+		;
+	walk_results(w->e, w->n, dflt, sgt, found);
 }
 
 uint32_t

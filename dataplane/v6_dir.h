@@ -61,6 +61,32 @@ int v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len);
 void v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
 			uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found);
 
+/*
+ * The same lookup one level at a time, for a caller with other work to do
+ * while each level's lines come in (the pipeline judges its IPv4 packets
+ * meanwhile): a burst carries few IPv6 addresses, and a walk of them alone
+ * waits out one cache miss per level. begin prefetches the first level;
+ * each step loads the level prefetched last and prefetches the next, and
+ * says whether any address has a level left; end finishes the walk and
+ * writes the results as v6_dir_lookup_bulk does. d may be NULL (no
+ * prefixes: every address gets the default word).
+ */
+struct v6_dir_walk {
+	const struct v6_dir *d;
+	const uint8_t *const *addr;
+	uint32_t n;
+	uint32_t byte;          /* the address byte of the next level */
+	bool more;
+	uint32_t e[V6_DIR_BULK_MAX];
+	const uint32_t *at[V6_DIR_BULK_MAX];
+};
+
+void v6_dir_walk_begin(struct v6_dir_walk *w, const struct v6_dir *d,
+		       const uint8_t *const *addr, uint32_t n);
+bool v6_dir_walk_step(struct v6_dir_walk *w);
+void v6_dir_walk_end(struct v6_dir_walk *w, uint32_t dflt, sgt_t *sgt,
+		     bool *found);
+
 /* Groups in use, and the bytes allocated for groups (those in use, those
  * free, and the writer's bookkeeping of each): the memory prefixes longer
  * than /16 take beyond the fixed 256 KiB first level. Any thread. */

@@ -12,7 +12,7 @@
  *
  *   sgtgw-bench-pipeline [EAL options] -- [--hosts N,N,...] [--sgts N,N,...]
  *       [--v4-prefixes N] [--v6-prefixes N] [--packets N] [--tagged PCT]
- *       [--ms N] [--repeat N] [--seed N] [--json]
+ *       [--ms N] [--repeat N] [--seed N] [--pipeline-only] [--json]
  *   sgtgw-bench-pipeline --emit DIR --hosts N --sgts N [--v4-prefixes N]
  *       [--v6-prefixes N] [--packets N] [--tagged PCT] [--seed N] [--workers N]
  *       [--mbufs N] [--dev-in DEVARGS] [--dev-out DEVARGS]
@@ -66,6 +66,7 @@ struct opts {
 	uint32_t repeat;
 	uint64_t seed;
 	bool json;
+	bool pipeline_only;     /* skip the parts timed alone (profiling) */
 	/* --emit */
 	const char *emit_dir;
 	uint32_t workers;
@@ -166,6 +167,7 @@ parse_opts(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pipeline-only", no_argument, NULL, 'P' },
 		{ "emit", required_argument, NULL, 'e' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "mbufs", required_argument, NULL, 'b' },
@@ -189,6 +191,7 @@ parse_opts(int argc, char **argv)
 		case 'r': rc = parse_u32(optarg, &o.repeat); break;
 		case 's': rc = parse_u32(optarg, &seed); o.seed = seed; break;
 		case 'j': o.json = true; break;
+		case 'P': o.pipeline_only = true; break;
 		case 'e': o.emit_dir = optarg; break;
 		case 'w': rc = parse_u32(optarg, &o.workers); break;
 		case 'b': rc = parse_u32(optarg, &o.mbufs); break;
@@ -202,7 +205,7 @@ parse_opts(int argc, char **argv)
 		fprintf(stderr, "usage: sgtgw-bench-pipeline [EAL options] -- "
 			"[--hosts N,...] [--sgts N,...] [--v4-prefixes N] "
 			"[--v6-prefixes N] [--packets N>=32] [--tagged PCT] [--ms N] [--repeat N] "
-			"[--seed N] [--json]\n"
+			"[--seed N] [--pipeline-only] [--json]\n"
 			"       sgtgw-bench-pipeline --emit DIR --hosts N --sgts N "
 			"[...] [--workers N] [--mbufs N] [--dev-in S] [--dev-out S]\n");
 		return -1;
@@ -620,7 +623,9 @@ verdict_mix(struct dp_worker *w, struct traffic *tr,
 	}
 	for (uint32_t c = 0; c < pc->n_cells * 2; c++) {
 		const struct cell_counters *cc = &bench_cells[c];
-		uint64_t k = cc->permitted + cc->denied + cc->monitored;
+		uint64_t k = cc->by[POLICY_VERDICT_PERMIT].packets +
+			     cc->by[POLICY_VERDICT_DENY].packets +
+			     cc->by[POLICY_VERDICT_MONITOR].packets;
 
 		ip += k;
 		if (c / 2 == POLICY_DEFAULT_CELL)
@@ -714,12 +719,14 @@ run_point(struct sgt_table *t, struct rte_mempool *pool, uint32_t hosts,
 		v[k] = time_pipeline(w, &tr);
 	r->cycles = median_of(v, RTE_MIN(o.repeat, 64u), &r->cycles_min,
 			      &r->cycles_max);
-	for (uint32_t k = 0; k < 3; k++)
-		v[k] = time_lookup(t, addr, n_addr);
-	r->lookup = median_of(v, 3, &lo, &hi);
-	for (uint32_t k = 0; k < 3; k++)
-		v[k] = time_decide(bench_policy, j, n_j);
-	r->decide = median_of(v, 3, &lo, &hi);
+	if (!o.pipeline_only) {
+		for (uint32_t k = 0; k < 3; k++)
+			v[k] = time_lookup(t, addr, n_addr);
+		r->lookup = median_of(v, 3, &lo, &hi);
+		for (uint32_t k = 0; k < 3; k++)
+			v[k] = time_decide(bench_policy, j, n_j);
+		r->decide = median_of(v, 3, &lo, &hi);
+	}
 	n_pipe++;
 	if (!o.json)
 		fprintf(stderr, "  %8u hosts %5u SGTs: %6.1f cycles/packet\n",

@@ -122,6 +122,8 @@ set_default(struct policy *p, uint8_t catch_all, uint32_t n, const uint32_t *idx
 	set_sgacls(&p->default_cell, n, idx);
 }
 
+static void assert_quick_agrees(const struct policy_compiled *pc);
+
 static struct policy_compiled *
 compile_ok(const struct policy *p)
 {
@@ -130,6 +132,7 @@ compile_ok(const struct policy *p)
 
 	if (pc == NULL)
 		fail_msg("compile failed: %s", err);
+	assert_quick_agrees(pc);
 	return pc;
 }
 
@@ -201,6 +204,39 @@ assert_origin(const struct policy_compiled *pc, const struct verdict *v,
 }
 
 #define CATCH_ALL_OF(cell) POLICY_ORIGIN_CATCH_ALL, (cell)
+
+/* Every compiled policy: a cell's quick byte, which a worker reads
+ * instead of a cell without ACEs, says what policy_decide says for any
+ * packet (verdict as counted, and whether it logs); a cell with ACEs has
+ * only POLICY_QUICK_ACES. */
+static void
+assert_quick_agrees(const struct policy_compiled *pc)
+{
+	const struct sgacl_pkt pkts[] = { tcp(80), udp(53), icmp4 };
+
+	assert_non_null(pc->quick);
+	for (uint32_t id = 0; id < pc->n_cells; id++) {
+		const struct policy_compiled_cell *c = &pc->cells[id];
+		uint8_t q = pc->quick[id];
+
+		if (c->ace_count != 0) {
+			assert_int_equal(q, POLICY_QUICK_ACES);
+			continue;
+		}
+		for (size_t k = 0; k < sizeof(pkts) / sizeof(pkts[0]); k++) {
+			uint32_t hit;
+			bool log;
+			enum sgacl_action a = policy_decide(pc, id, &pkts[k],
+							    &hit, &log);
+
+			assert_int_equal(q & POLICY_QUICK_VERDICT,
+					 policy_verdict_of(a, c->monitor));
+			assert_int_equal((q & POLICY_QUICK_LOG) != 0, log);
+			assert_int_equal(q & ~(POLICY_QUICK_VERDICT |
+					       POLICY_QUICK_LOG), 0);
+		}
+	}
+}
 
 /*
  * Tests.
@@ -385,6 +421,11 @@ test_monitor(void **state)
 	assert_true(pc->cells[policy_cell_of(pc, 10, 20)].monitor);
 	assert_false(pc->cells[policy_cell_of(pc, 10, 30)].monitor);
 	assert_false(pc->cells[POLICY_DEFAULT_CELL].monitor);
+	/* Counted as monitored (forwarded), denied (dropped). */
+	assert_int_equal(pc->quick[policy_cell_of(pc, 10, 20)],
+			 POLICY_VERDICT_MONITOR);
+	assert_int_equal(pc->quick[policy_cell_of(pc, 10, 30)],
+			 POLICY_VERDICT_DENY);
 	/* Monitor still judges: the decision is deny, the worker counts it. */
 	assert_int_equal(decide(pc, 10, 20, tcp(1)).action, SGACL_DENY);
 	policy_compiled_free(pc);
@@ -464,6 +505,8 @@ test_match_all_short_circuit(void **state)
 	/* "deny ip log": the log travels to the final action. */
 	assert_int_equal(pc->cells[2].ace_count, 0);
 	assert_true(pc->cells[2].final_log);
+	assert_int_equal(pc->quick[2], POLICY_VERDICT_DENY | POLICY_QUICK_LOG);
+	assert_int_equal(pc->quick[1], POLICY_VERDICT_PERMIT);
 	v = decide(pc, 1, 3, tcp(80));
 	assert_int_equal(v.action, SGACL_DENY);
 	assert_true(v.log);

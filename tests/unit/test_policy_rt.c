@@ -84,9 +84,9 @@ cell_of(const struct policy_rt *rt, sgt_t src, sgt_t dst)
 static void
 count(struct policy_rt *rt, uint32_t cell, uint64_t permitted, uint64_t denied)
 {
-	rt->cells[0][cell * 2].permitted += permitted;
-	rt->cells[0][cell * 2].denied += denied;
-	rt->cells[0][cell * 2 + 1].permitted += 1;
+	rt->cells[0][cell * 2].by[POLICY_VERDICT_PERMIT].packets += permitted;
+	rt->cells[0][cell * 2].by[POLICY_VERDICT_DENY].packets += denied;
+	rt->cells[0][cell * 2 + 1].by[POLICY_VERDICT_PERMIT].packets += 1;
 }
 
 static struct cell_counters
@@ -195,7 +195,8 @@ test_swap_carries_counters(void **state)
 	count(old, cell_of(old, 1, 2), 100, 0);
 	count(old, cell_of(old, 1, 3), 0, 7);
 	count(old, POLICY_DEFAULT_CELL, 0, 40);
-	old->base[cell_of(old, 1, 2) * 2].permitted = 1000;   /* from before */
+	/* From before. */
+	old->base[cell_of(old, 1, 2) * 2].by[POLICY_VERDICT_PERMIT].packets = 1000;
 
 	next = runtime(new_cells, 2, 2);
 	count(next, cell_of(next, 1, 2), 5, 0);     /* a worker already on it */
@@ -204,12 +205,15 @@ test_swap_carries_counters(void **state)
 	assert_int_equal(dp.policy_generation, 2);
 
 	c = sum(next, cell_of(next, 1, 2), 0);
-	assert_int_equal(c.permitted, 1105);
-	assert_int_equal(c.denied, 0);
-	assert_int_equal(sum(next, cell_of(next, 1, 2), 1).permitted, 2);
-	assert_int_equal(sum(next, POLICY_DEFAULT_CELL, 0).denied, 40);
+	assert_int_equal(c.by[POLICY_VERDICT_PERMIT].packets, 1105);
+	assert_int_equal(c.by[POLICY_VERDICT_DENY].packets, 0);
+	assert_int_equal(sum(next, cell_of(next, 1, 2), 1)
+			 .by[POLICY_VERDICT_PERMIT].packets, 2);
+	assert_int_equal(sum(next, POLICY_DEFAULT_CELL, 0)
+			 .by[POLICY_VERDICT_DENY].packets, 40);
 	c = sum(next, cell_of(next, 4, 5), 0);
-	assert_int_equal(c.permitted + c.denied, 0);
+	assert_int_equal(c.by[POLICY_VERDICT_PERMIT].packets +
+			 c.by[POLICY_VERDICT_DENY].packets, 0);
 	/* (1, 3) is gone: its packets now count in the default cell. */
 	assert_int_equal(cell_of(next, 1, 3), POLICY_DEFAULT_CELL);
 	dataplane_free(&dp);

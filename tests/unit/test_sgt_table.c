@@ -860,6 +860,41 @@ random_probe(const struct ref *r, uint8_t *addr)
 }
 
 static void
+check_results(const struct ref *r, const uint8_t (*addr)[16], uint32_t n,
+	      const sgt_t *sgt, const bool *found)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int want = ref_lookup(r, addr[i]);
+
+		assert_int_equal(found[i], want >= 0);
+		assert_int_equal(sgt[i], want >= 0 ? (sgt_t)want : SGT_UNKNOWN);
+	}
+}
+
+/* The same addresses through the level-at-a-time walk, 64 at a time, with
+ * a random number of steps taken before its end (the pipeline takes as
+ * many as it has passes). */
+static void
+check_v6_walk(const struct sgt_table *t, const struct ref *r,
+	      const uint8_t (*addr)[16], uint32_t n)
+{
+	struct sgt_table_v6_walk w;
+	sgt_t sgt[SGT_TABLE_BULK_MAX];
+	bool found[SGT_TABLE_BULK_MAX];
+
+	for (uint32_t done = 0, k; done < n; done += k) {
+		uint32_t steps = rng_below(12);
+
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
+		sgt_table_v6_walk_begin(t, addr + done, k, &w);
+		for (uint32_t s = 0; s < steps; s++)
+			sgt_table_v6_walk_step(&w);
+		sgt_table_v6_walk_end(&w, sgt, found);
+		check_results(r, addr + done, k, sgt, found);
+	}
+}
+
+static void
 check_burst(const struct sgt_table *t, const struct ref *r, uint32_t n)
 {
 	uint8_t addr[100][16];
@@ -879,12 +914,9 @@ check_burst(const struct sgt_table *t, const struct ref *r, uint32_t n)
 	else
 		sgt_table_lookup_v6_bulk(t, (const uint8_t (*)[16])addr, n,
 					 sgt, found);
-	for (i = 0; i < n; i++) {
-		int want = ref_lookup(r, addr[i]);
-
-		assert_int_equal(found[i], want >= 0);
-		assert_int_equal(sgt[i], want >= 0 ? (sgt_t)want : SGT_UNKNOWN);
-	}
+	check_results(r, addr, n, sgt, found);
+	if (r->bits == 128)
+		check_v6_walk(t, r, addr, n);
 }
 
 static void
