@@ -80,33 +80,36 @@ struct sgacl_pkt {
  * semantics: an ACE with port conditions matches a later fragment of its
  * protocol when it permits (the first fragment was already judged on its
  * ports) and never when it denies.
+ *
+ * Computed with bitwise operators rather than short-circuits: a burst of
+ * mixed traffic would mispredict the branches those take (protocol, ports,
+ * fragment), at about the cost of the whole evaluation each.
  */
 static inline bool
 sgacl_port_ok(const struct sgacl_port_cond *c, uint16_t port)
 {
-	bool in = port >= c->lo && port <= c->hi;
+	bool in = (port >= c->lo) & (port <= c->hi);
 	return in != c->invert;
 }
 
 static inline bool
 sgacl_ace_match(const struct sgacl_ace *ace, const struct sgacl_pkt *p)
 {
-	if (ace->proto != SGACL_PROTO_ANY) {
-		if (ace->proto == SGACL_PROTO_ICMPX) {
-			if (p->proto != (p->ipv6 ? 58 : 1))
-				return false;
-		} else if (ace->proto != p->proto) {
-			return false;
-		}
-	}
-	if (!ace->src.present && !ace->dst.present)
-		return true;
-	if (p->later_frag)
-		return ace->action == SGACL_PERMIT;
-	if (!p->has_ports)
-		return false;
-	return sgacl_port_ok(&ace->src, p->sport) &&
-	       sgacl_port_ok(&ace->dst, p->dport);
+	unsigned icmp = p->ipv6 ? 58 : 1;
+	/* SGACL_PROTO_ANY and _ICMPX never equal an IP protocol number. */
+	unsigned proto_ok = (ace->proto == SGACL_PROTO_ANY) |
+			    (ace->proto == p->proto) |
+			    ((ace->proto == SGACL_PROTO_ICMPX) & (p->proto == icmp));
+	unsigned no_ports = !(ace->src.present | ace->dst.present);
+	unsigned ports_ok = p->has_ports &
+			    sgacl_port_ok(&ace->src, p->sport) &
+			    sgacl_port_ok(&ace->dst, p->dport);
+	unsigned frag_ok = ace->action == SGACL_PERMIT;
+	unsigned first = !p->later_frag;
+	unsigned l4_ok = no_ports | (p->later_frag & frag_ok) |
+			 (first & ports_ok);
+
+	return proto_ok & l4_ok;
 }
 
 #endif

@@ -5,6 +5,7 @@
 #include <rte_common.h>
 
 #include "pkt_parse.h"
+#include "select.h"
 
 #define ETH_HDR_LEN      14
 #define VLAN_TAG_LEN     4
@@ -63,34 +64,37 @@ parse_cmd(const uint8_t *p, struct pkt_meta *m)
 
 /* Minimum transport header a first fragment must carry (RFC 1858 tiny
  * fragments are refused rather than judged without their ports). */
-static uint32_t
-l4_min_len(uint8_t proto)
-{
-	switch (proto) {
-	case 6:  return 20;  /* TCP */
-	case 17: return 8;   /* UDP */
-	case 1:  return 8;   /* ICMP */
-	case 58: return 4;   /* ICMPv6 */
-	default: return 0;
-	}
-}
+static const uint8_t l4_min_len[256] = {
+	[1] = 8,        /* ICMP */
+	[6] = 20,       /* TCP */
+	[17] = 8,       /* UDP */
+	[58] = 4,       /* ICMPv6 */
+};
 
+/* What the port reads below see for a protocol without ports: none, and
+ * a TCP data offset of 5 words. */
+static const uint8_t no_ports[20] = { [12] = 5 << 4 };
+
+/* Without a branch on the protocol, which mixed traffic would mispredict:
+ * a frame without ports reads zeros from no_ports. */
 static enum drop_reason
 parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {
 	struct sgacl_pkt *p = &m->l4;
+	bool tcp = p->proto == 6;
+	bool ports = tcp | (p->proto == 17);
+	const uint8_t *h;
 
 	if (p->later_frag)
 		return DROP_NONE;
-	if (avail < l4_min_len(p->proto))
+	if (avail < l4_min_len[p->proto])
 		return DROP_BAD_L4;
-	if (p->proto == 6 || p->proto == 17) {
-		if (p->proto == 6 && (l4[12] >> 4) < 5)
-			return DROP_BAD_L4;
-		p->sport = rd16(l4);
-		p->dport = rd16(l4 + 2);
-		p->has_ports = true;
-	}
+	h = select_ptr(ports, l4, no_ports);
+	if ((*(const uint8_t *)select_ptr(tcp, &h[12], &no_ports[12]) >> 4) < 5)
+		return DROP_BAD_L4;
+	p->sport = rd16(h);
+	p->dport = rd16(h + 2);
+	p->has_ports = ports;
 	return DROP_NONE;
 }
 

@@ -489,6 +489,9 @@ static const struct match_case match_cases[] = {
 	{ "permit udp dst neq 53", FRAG(17), true },
 	{ "permit udp dst eq 80", FRAG(6), false },
 	{ "deny tcp", FRAG(6), true },
+	/* ... whatever port fields a later fragment carries. */
+	{ "deny tcp dst eq 80", { 6, false, true, true, 1, 80 }, false },
+	{ "permit tcp dst eq 80", { 6, false, true, true, 1, 81 }, true },
 	/* TCP without parsed ports (not a fragment) never meets a condition. */
 	{ "permit tcp dst eq 80", NOPORTS(6), false },
 	{ "permit tcp dst neq 80", NOPORTS(6), false },
