@@ -77,7 +77,7 @@ static const uint8_t no_ports[20] = { [12] = 5 << 4 };
 
 /* Without a branch on the protocol, which mixed traffic would mispredict:
  * a frame without ports reads zeros from no_ports. */
-static enum drop_reason
+static __rte_always_inline enum drop_reason
 parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {
 	struct sgacl_pkt *p = &m->l4;
