@@ -101,9 +101,9 @@ sgacl_ace_match(const struct sgacl_ace *ace, const struct sgacl_pkt *p)
 			    (ace->proto == p->proto) |
 			    ((ace->proto == SGACL_PROTO_ICMPX) & (p->proto == icmp));
 	unsigned no_ports = !(ace->src.present | ace->dst.present);
-	unsigned ports_ok = p->has_ports &
-			    sgacl_port_ok(&ace->src, p->sport) &
-			    sgacl_port_ok(&ace->dst, p->dport);
+	unsigned ports_ok = (unsigned)p->has_ports &
+			    (unsigned)sgacl_port_ok(&ace->src, p->sport) &
+			    (unsigned)sgacl_port_ok(&ace->dst, p->dport);
 	unsigned frag_ok = ace->action == SGACL_PERMIT;
 	unsigned first = !p->later_frag;
 	unsigned l4_ok = no_ports | (p->later_frag & frag_ok) |

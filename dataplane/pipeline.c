@@ -112,8 +112,8 @@ apply_groups(const struct dp_port *port, struct pipeline_burst *b,
 	 * traffic would mispredict. */
 	for (uint16_t k = 0; k < n_ip; k++) {
 		uint16_t i = ip[k];
-		bool bound = !(trusted & b->meta[i].has_tag) &
-			     found[a->src_at[i]];
+		unsigned untagged = !(trusted && b->meta[i].has_tag);
+		bool bound = untagged & (unsigned)found[a->src_at[i]];
 
 		b->sgt[i] = (sgt_t)select_u32(bound, sgt[a->src_at[i]],
 					      b->sgt[i]);
