@@ -465,43 +465,6 @@ lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
 		set_default(def, &sgt[i], &found[i]);
 }
 
-static void
-lookup_v6_chunk(const struct sgt_table *t, const uint8_t (*addr)[16],
-		uint32_t n, sgt_t *sgt, bool *found)
-{
-	const void *keys[SGT_TABLE_BULK_MAX];
-	const uint8_t *ip[SGT_TABLE_BULK_MAX];
-	uint32_t miss[SGT_TABLE_BULK_MAX];
-	sgt_t p_sgt[SGT_TABLE_BULK_MAX];
-	bool p_found[SGT_TABLE_BULK_MAX];
-	uint32_t def = __atomic_load_n(&t->v6_default, __ATOMIC_RELAXED);
-	uint32_t i, n_miss;
-
-	for (i = 0; i < n; i++)
-		keys[i] = addr[i];
-	n_miss = host_lookup(t->h6, &t->n.v6_hosts, keys, n, sgt, found, miss);
-	if (n_miss == 0)
-		return;
-	if (t->d6 == NULL) {
-		for (i = 0; i < n_miss; i++)
-			set_default(def, &sgt[miss[i]], &found[miss[i]]);
-		return;
-	}
-	if (n_miss == n) {
-		/* Usually so: no host binding matched. */
-		v6_dir_lookup_bulk(t->d6, (const uint8_t *const *)keys, n, def,
-				   sgt, found);
-		return;
-	}
-	for (i = 0; i < n_miss; i++)
-		ip[i] = addr[miss[i]];
-	v6_dir_lookup_bulk(t->d6, ip, n_miss, def, p_sgt, p_found);
-	for (i = 0; i < n_miss; i++) {
-		sgt[miss[i]] = p_sgt[i];
-		found[miss[i]] = p_found[i];
-	}
-}
-
 void
 sgt_table_v6_walk_begin(const struct sgt_table *t, const uint8_t (*addr)[16],
 			uint32_t n, struct sgt_table_v6_walk *w)
@@ -541,11 +504,13 @@ void
 sgt_table_lookup_v6_bulk(const struct sgt_table *t, const uint8_t (*addr)[16],
 			 uint32_t n, sgt_t *sgt, bool *found)
 {
+	struct sgt_table_v6_walk w;
 	uint32_t done, k;
 
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
-		lookup_v6_chunk(t, addr + done, k, sgt + done, found + done);
+		sgt_table_v6_walk_begin(t, addr + done, k, &w);
+		sgt_table_v6_walk_end(&w, sgt + done, found + done);
 	}
 }
 

@@ -68,9 +68,9 @@ void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
 
 /*
  * The IPv6 bulk lookup taken one trie level at a time (v6_dir.h's walk),
- * n <= SGT_TABLE_BULK_MAX, with the same results as
- * sgt_table_lookup_v6_bulk. Every address walks the prefix trie; host
- * bindings, looked up at the end, take precedence.
+ * n <= SGT_TABLE_BULK_MAX: sgt_table_lookup_v6_bulk is begin then end.
+ * Every address walks the prefix trie; host bindings, looked up at the
+ * end, take precedence.
  */
 struct sgt_table_v6_walk {
 	const struct sgt_table *t;

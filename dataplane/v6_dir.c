@@ -468,57 +468,6 @@ walk_results(const uint32_t *e, uint32_t n, uint32_t dflt, sgt_t *sgt,
 	}
 }
 
-/* At least this many addresses: prefetch a level's entries of all, then
- * load them. Fewer: load them at once; out-of-order execution overlaps
- * their misses as well, with less work. Measured at 100,000 /48-/64s:
- * 16 addresses, 80 cycles an address loading at once against 90 with the
- * prefetch pass; 64 addresses, 70 against 58. */
-#define PREFETCH_FROM 32
-
-void
-v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
-		   uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found)
-{
-	uint32_t e[V6_DIR_BULK_MAX];
-	const uint32_t *at[V6_DIR_BULK_MAX];
-	uint32_t i, byte, any;
-
-	/* Level by level across all addresses, so that the cache misses of
-	 * one address overlap with those of the others; an address whose
-	 * entry is no group any more reloads its own copy until the deepest
-	 * of them is done. */
-	for (i = 0; i < n; i++) {
-		at[i] = &d->l0[(uint32_t)addr[i][0] << 8 | addr[i][1]];
-		rte_prefetch0(at[i]);
-	}
-	any = 0;
-	for (i = 0; i < n; i++) {
-		e[i] = __atomic_load_n(at[i], __ATOMIC_ACQUIRE);
-		any |= e[i];
-	}
-	for (byte = 2; any & E_GROUP; byte++) {
-		any = 0;
-		if (n >= PREFETCH_FROM) {
-			for (i = 0; i < n; i++) {
-				at[i] = next_entry(d, &e[i], e[i], addr[i], byte);
-				rte_prefetch0(at[i]);
-			}
-			for (i = 0; i < n; i++) {
-				e[i] = __atomic_load_n(at[i], __ATOMIC_ACQUIRE);
-				any |= e[i];
-			}
-			continue;
-		}
-		for (i = 0; i < n; i++) {
-			e[i] = __atomic_load_n(next_entry(d, &e[i], e[i], addr[i],
-							  byte),
-					       __ATOMIC_ACQUIRE);
-			any |= e[i];
-		}
-	}
-	walk_results(e, n, dflt, sgt, found);
-}
-
 void
 v6_dir_walk_begin(struct v6_dir_walk *w, const struct v6_dir *d,
 		  const uint8_t *const *addr, uint32_t n)

@@ -54,23 +54,22 @@ int v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len,
 /* Delete the binding of exactly that length: 0, or -ENOENT. */
 int v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len);
 
-/* The longest binding of each address, n <= 64: its SGT and found = true;
- * without one, the default word: dflt's low 16 bits and found = dflt != 0.
- * addr[i] may be at any alignment. */
-#define V6_DIR_BULK_MAX 64
-void v6_dir_lookup_bulk(const struct v6_dir *d, const uint8_t *const *addr,
-			uint32_t n, uint32_t dflt, sgt_t *sgt, bool *found);
-
 /*
- * The same lookup one level at a time, for a caller with other work to do
- * while each level's lines come in (the pipeline judges its IPv4 packets
- * meanwhile): a burst carries few IPv6 addresses, and a walk of them alone
- * waits out one cache miss per level. begin prefetches the first level;
- * each step loads the level prefetched last and prefetches the next, and
- * says whether any address has a level left; end finishes the walk and
- * writes the results as v6_dir_lookup_bulk does. d may be NULL (no
- * prefixes: every address gets the default word).
+ * The longest binding of each of n <= 64 addresses, walked level by level
+ * across all of them so that their cache misses overlap, and one level at
+ * a time, for a caller with other work to do while each level's lines
+ * come in (the pipeline judges its IPv4 packets meanwhile): a burst
+ * carries few IPv6 addresses, and a walk of them alone waits out one
+ * cache miss per level. begin prefetches the first level; each step loads
+ * the level prefetched last and prefetches the next, and says whether any
+ * address has a level left; end finishes the walk and writes, for each
+ * address, its binding's SGT and found = true or, without one, the
+ * default word: dflt's low 16 bits and found = dflt != 0. addr[i] may be
+ * at any alignment; d may be NULL (no prefixes: every address gets the
+ * default word).
  */
+#define V6_DIR_BULK_MAX 64
+
 struct v6_dir_walk {
 	const struct v6_dir *d;
 	const uint8_t *const *addr;
