@@ -200,8 +200,10 @@ parse_opts(int argc, char **argv)
 		default: rc = -1; break;
 		}
 	}
+	/* --json has no figure to give for the parts --pipeline-only skips. */
 	if (rc != 0 || optind != argc || o.repeat == 0 ||
-	    o.packets < SGTGW_BURST || o.tagged > 100) {
+	    o.packets < SGTGW_BURST || o.tagged > 100 ||
+	    (o.json && o.pipeline_only)) {
 		fprintf(stderr, "usage: sgtgw-bench-pipeline [EAL options] -- "
 			"[--hosts N,...] [--sgts N,...] [--v4-prefixes N] "
 			"[--v6-prefixes N] [--packets N>=32] [--tagged PCT] [--ms N] [--repeat N] "
@@ -818,13 +820,17 @@ print_table(void)
 	       "Mpps", "lkp c/a", "dec c/p", "fwd%", "drop%", "dflt%");
 	for (uint32_t i = 0; i < n_pipe; i++) {
 		const struct pipe_row *r = &pipe_rows[i];
-		char range[32];
+		char range[32], lookup[16] = "-", decide[16] = "-";
 
 		snprintf(range, sizeof(range), "(%.1f-%.1f)", r->cycles_min,
 			 r->cycles_max);
-		printf("%9u %6u %6u %7u %8.1f %15s %7.1f %8.1f %8.1f %6.1f %6.1f %7.1f\n",
+		if (!o.pipeline_only) {
+			snprintf(lookup, sizeof(lookup), "%.1f", r->lookup);
+			snprintf(decide, sizeof(decide), "%.1f", r->decide);
+		}
+		printf("%9u %6u %6u %7u %8.1f %15s %7.1f %8s %8s %6.1f %6.1f %7.1f\n",
 		       r->hosts, r->sgts, r->cells, r->aces, r->cycles, range,
-		       hz / r->cycles / 1e6, r->lookup, r->decide, r->fwd,
+		       hz / r->cycles / 1e6, lookup, decide, r->fwd,
 		       r->policy_drop, r->default_cell);
 	}
 	printf("\nMemory: IP-to-SGT tables (hugepage heap bytes allocated; "
