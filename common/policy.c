@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "crc32.h"
+
 /* Compiled cell ids are uint16 in the matrix; UINT16_MAX is kept free so a
  * reader can use it as "no cell" if it ever needs one. */
 _Static_assert(POLICY_MAX_CELLS < UINT16_MAX, "cell ids must fit the matrix");
@@ -209,6 +211,7 @@ struct emit {
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;
 	uint64_t n;
+	struct run_index *runs;     /* NULL: every run kept (counting) */
 };
 
 /*
@@ -295,6 +298,79 @@ final_from_ace(const struct policy *p, struct policy_compiled *pc,
 	pc->final_origin[id] = stop;
 }
 
+/*
+ * Identical ACE runs, kept once. Operators give many cells the same
+ * SGACLs (and many fall through to the same default), so a 4,096-SGT
+ * matrix of 60,000 cells may hold a hundred distinct runs: shared, they
+ * stay in a worker's L1 instead of 1.4 MiB of copies missing the cache.
+ * A run is identified by its origins, which determine its ACEs.
+ */
+struct run_slot {
+	uint32_t first;
+	uint32_t count;                 /* 0: free */
+};
+
+struct run_index {
+	struct run_slot *slot;
+	uint32_t mask;
+};
+
+static int
+run_index_init(struct run_index *ri, uint32_t n_cells)
+{
+	uint32_t n = 2;
+
+	while (n < 2 * n_cells)
+		n *= 2;
+	ri->slot = calloc(n, sizeof(*ri->slot));
+	ri->mask = n - 1;
+	return ri->slot != NULL ? 0 : -1;
+}
+
+static uint32_t
+run_hash(const struct policy_ace_origin *o, uint32_t count)
+{
+	return sg_crc32(o, count * sizeof(*o));
+}
+
+/* The run of count origins just emitted at first: where an identical one
+ * was emitted before, else first (and it is remembered). */
+static uint32_t
+run_share(struct run_index *ri, const struct policy_ace_origin *origin,
+	  uint32_t first, uint32_t count)
+{
+	const struct policy_ace_origin *o = &origin[first];
+	size_t bytes = count * sizeof(*o);
+
+	for (uint32_t h = run_hash(o, count);; h++) {
+		struct run_slot *s = &ri->slot[h & ri->mask];
+
+		if (s->count == 0) {
+			*s = (struct run_slot){ first, count };
+			return first;
+		}
+		if (s->count == count && memcmp(&origin[s->first], o, bytes) == 0)
+			return s->first;
+	}
+}
+
+/* A cell's own run, emitted from start on: the earlier copy if there is
+ * one, the space it took given back. */
+static void
+share_cell_run(struct emit *e, struct policy_compiled_cell *cc, uint64_t start)
+{
+	uint32_t first;
+
+	if (e->runs == NULL || e->n == start)
+		return;
+	first = run_share(e->runs, e->origin, (uint32_t)start,
+			  (uint32_t)(e->n - start));
+	if (first != start) {
+		cc->ace_first = first;
+		e->n = start;
+	}
+}
+
 static void
 compile_default(struct compiler *c, struct emit *e)
 {
@@ -313,6 +389,7 @@ compile_default(struct compiler *c, struct emit *e)
 			POLICY_ORIGIN_CATCH_ALL, POLICY_DEFAULT_CELL };
 	}
 	cc->ace_count = (uint32_t)e->n - cc->ace_first;
+	share_cell_run(e, cc, cc->ace_first);
 }
 
 /* Catch-all "none": go on with the default cell's ACEs and decision. */
@@ -373,6 +450,7 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 	struct policy_compiled *pc = c->pc;
 	struct policy_compiled_cell *cc = &pc->cells[id];
 	struct policy_ace_origin stop;
+	uint64_t start = e->n;
 	bool ended;
 
 	cc->src = cell->src;
@@ -390,6 +468,7 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 	} else {
 		fall_through(c, id, e);
 	}
+	share_cell_run(e, cc, start);
 	matrix_set(c->pc, cell->src, cell->dst, id);
 }
 
@@ -548,13 +627,47 @@ fill_quick(struct policy_compiled *pc)
 	}
 }
 
-static void
+/* The ACE arrays cut down to the n that sharing left, from the count
+ * allocated before it. */
+static int
+shrink_aces(struct compiler *c, uint64_t n)
+{
+	struct policy_compiled *pc = c->pc;
+	uint32_t allocated = pc->n_aces;
+	struct sgacl_ace *aces;
+	struct policy_ace_origin *origin;
+
+	if (n == allocated)
+		return 0;
+	aces = table_calloc(ace_slots(n), sizeof(*aces));
+	origin = calloc(ace_slots(n), sizeof(*origin));
+	if (aces == NULL || origin == NULL) {
+		table_free(aces, ace_slots(n), sizeof(*aces));
+		free(origin);
+		return cerr(c, "out of memory for %llu ACEs",
+			    (unsigned long long)n);
+	}
+	memcpy(aces, pc->aces, n * sizeof(*aces));
+	memcpy(origin, pc->origin, n * sizeof(*origin));
+	table_free(pc->aces, ace_slots(allocated), sizeof(*pc->aces));
+	free(pc->origin);
+	pc->aces = aces;
+	pc->origin = origin;
+	pc->n_aces = (uint32_t)n;
+	return 0;
+}
+
+static int
 flatten(struct compiler *c)
 {
 	const struct policy *p = c->p;
-	struct emit e = { .aces = c->pc->aces, .origin = c->pc->origin };
+	struct run_index runs;
+	struct emit e = { .aces = c->pc->aces, .origin = c->pc->origin,
+			  .runs = &runs };
 	uint32_t id = POLICY_DEFAULT_CELL + 1;
 
+	if (run_index_init(&runs, c->pc->n_cells) < 0)
+		return cerr(c, "out of memory for %u cells", c->pc->n_cells);
 	/* Zeroed: every dense matrix entry starts at POLICY_DEFAULT_CELL (0),
 	 * every sparse slot free (the pair is the default cell). */
 	compile_default(c, &e);
@@ -562,8 +675,9 @@ flatten(struct compiler *c)
 		if (cell_enabled(&p->cells[i]))
 			compile_cell(c, &p->cells[i], id++, &e);
 	}
-	c->pc->n_aces = (uint32_t)e.n;
+	free(runs.slot);
 	fill_quick(c->pc);
+	return shrink_aces(c, e.n);
 }
 
 struct policy_compiled *
@@ -589,7 +703,10 @@ policy_compile(const struct policy *p, char *err, size_t errlen)
 		policy_compiled_free(c.pc);
 		return NULL;
 	}
-	flatten(&c);
+	if (flatten(&c) < 0) {
+		policy_compiled_free(c.pc);
+		return NULL;
+	}
 	return c.pc;
 }
 

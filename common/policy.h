@@ -7,8 +7,9 @@
  * Compilation flattens each cell: the ACEs of its SGACLs in order, then its
  * catch-all; a cell whose catch-all is "none" continues with the default
  * cell's ACEs and catch-all, as ISE's matrix does. Every compiled cell thus
- * ends in a decision. SGTs that appear in no cell share compact index 0, so
- * the matrix stays (cells' SGTs + 1)^2 entries.
+ * ends in a decision. Cells with identical ACE lists share one copy of the
+ * list (each keeps its own final action). SGTs that appear in no cell
+ * share compact index 0, so the matrix stays (cells' SGTs + 1)^2 entries.
  *
  * A matrix larger than POLICY_DENSE_MAX bytes (above about 720 SGTs) is
  * kept sparse instead: a hash of the enabled (source, destination) pairs,

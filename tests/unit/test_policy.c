@@ -475,6 +475,66 @@ test_first_match_across_sgacls(void **state)
 	policy_model_free(&p);
 }
 
+/* Cells whose ACE lists are the same share one copy; each still decides
+ * by its own catch-all, and every hit names the SGACL line it came from. */
+static void
+test_shared_ace_lists(void **state)
+{
+	struct policy p = { 0 };
+	struct policy_compiled *pc;
+	struct verdict v;
+	uint32_t web = SGACL(&p, "web", "permit tcp dst eq 80", "permit tcp dst eq 443");
+	uint32_t dns = SGACL(&p, "dns", "permit udp dst eq 53 log");
+	const struct policy_compiled_cell *c;
+
+	(void)state;
+	set_default(&p, DENY_ALL, IDX(dns));
+	add_cell(&p, 10, 20, DENY_ALL, ENFORCE, IDX(web));     /* 1 */
+	add_cell(&p, 10, 30, PERMIT_ALL, ENFORCE, IDX(web));   /* 2: as 1 */
+	add_cell(&p, 10, 40, DENY_ALL, ENFORCE, IDX(web, dns)); /* 3: own */
+	add_cell(&p, 10, 50, NONE, ENFORCE, IDX(web));         /* 4: web + dns */
+	add_cell(&p, 10, 60, NONE, MONITOR, IDX(web));         /* 5: as 3, 4 */
+	add_cell(&p, 10, 70, PERMIT_ALL, ENFORCE, IDX(dns));   /* 6: as default */
+	pc = compile_ok(&p);
+	assert_quick_agrees(pc);
+
+	c = pc->cells;
+	assert_int_equal(c[2].ace_first, c[1].ace_first);
+	assert_int_equal(c[2].ace_count, 2);
+	assert_int_equal(c[4].ace_first, c[3].ace_first);
+	assert_int_equal(c[5].ace_first, c[3].ace_first);
+	assert_int_equal(c[5].ace_count, 3);
+	assert_int_equal(c[6].ace_first, c[0].ace_first);
+	assert_int_not_equal(c[3].ace_first, c[1].ace_first);
+	/* default 1, web 2, web + dns 3: nothing else kept. */
+	assert_int_equal(pc->n_aces, 6);
+
+	/* Shared ACEs, each cell's own final action and mode. */
+	assert_int_equal(decide(pc, 10, 20, tcp(22)).action, SGACL_DENY);
+	v = decide(pc, 10, 30, tcp(22));
+	assert_int_equal(v.action, SGACL_PERMIT);
+	assert_origin(pc, &v, CATCH_ALL_OF(2));
+	v = decide(pc, 10, 30, tcp(443));
+	assert_int_equal(v.action, SGACL_PERMIT);
+	assert_origin(pc, &v, web, 1);
+	v = decide(pc, 10, 50, udp(53));
+	assert_int_equal(v.action, SGACL_PERMIT);
+	assert_true(v.log);
+	assert_origin(pc, &v, dns, 0);
+	v = decide(pc, 10, 50, udp(54));
+	assert_int_equal(v.action, SGACL_DENY);
+	assert_origin(pc, &v, CATCH_ALL_OF(POLICY_DEFAULT_CELL));
+	assert_true(pc->cells[5].monitor);
+	assert_false(pc->cells[4].monitor);
+	v = decide(pc, 10, 70, udp(54));
+	assert_int_equal(v.action, SGACL_PERMIT);
+	assert_origin(pc, &v, CATCH_ALL_OF(6));
+	v = decide(pc, 10, 70, udp(53));
+	assert_origin(pc, &v, dns, 0);
+	policy_compiled_free(pc);
+	policy_model_free(&p);
+}
+
 static void
 test_match_all_short_circuit(void **state)
 {
@@ -650,6 +710,8 @@ test_4096_sgts(void **state)
 	assert_true(now_s() - t0 < 1.0);
 	assert_int_equal(pc->n_idx, N + 1);
 	assert_int_equal(pc->n_cells, N + 1);
+	/* 4,096 cells, two ACE lists. */
+	assert_int_equal(pc->n_aces, 3);
 
 	static const uint32_t samples[] = { 0, 1, 2, 1000, 2047, 4094, 4095 };
 	for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
@@ -775,6 +837,7 @@ main(void)
 		cmocka_unit_test(test_disabled_cell),
 		cmocka_unit_test(test_monitor),
 		cmocka_unit_test(test_first_match_across_sgacls),
+		cmocka_unit_test(test_shared_ace_lists),
 		cmocka_unit_test(test_match_all_short_circuit),
 		cmocka_unit_test(test_model_errors),
 		cmocka_unit_test(test_limits),
