@@ -211,7 +211,7 @@ struct emit {
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;
 	uint64_t n;
-	struct run_index *runs;     /* NULL: every run kept (counting) */
+	struct run_index *runs;
 };
 
 /*
@@ -308,11 +308,14 @@ final_from_ace(const struct policy *p, struct policy_compiled *pc,
 struct run_slot {
 	uint32_t first;
 	uint32_t count;                 /* 0: free */
+	uint32_t id;
 };
 
 struct run_index {
-	struct run_slot *slot;
+	struct run_slot *slot;          /* hash of the runs by origins */
 	uint32_t mask;
+	uint32_t n_runs;                /* ids 1..n_runs; 0: no ACEs */
+	uint32_t *cell_run;             /* each compiled cell's run id */
 };
 
 static int
@@ -323,8 +326,17 @@ run_index_init(struct run_index *ri, uint32_t n_cells)
 	while (n < 2 * n_cells)
 		n *= 2;
 	ri->slot = calloc(n, sizeof(*ri->slot));
+	ri->cell_run = calloc(n_cells, sizeof(*ri->cell_run));
 	ri->mask = n - 1;
-	return ri->slot != NULL ? 0 : -1;
+	ri->n_runs = 0;
+	return ri->slot != NULL && ri->cell_run != NULL ? 0 : -1;
+}
+
+static void
+run_index_free(struct run_index *ri)
+{
+	free(ri->slot);
+	free(ri->cell_run);
 }
 
 static uint32_t
@@ -333,9 +345,9 @@ run_hash(const struct policy_ace_origin *o, uint32_t count)
 	return sg_crc32(o, count * sizeof(*o));
 }
 
-/* The run of count origins just emitted at first: where an identical one
- * was emitted before, else first (and it is remembered). */
-static uint32_t
+/* The run of count origins just emitted at first: an identical one
+ * emitted before, else a new one. */
+static const struct run_slot *
 run_share(struct run_index *ri, const struct policy_ace_origin *origin,
 	  uint32_t first, uint32_t count)
 {
@@ -346,29 +358,54 @@ run_share(struct run_index *ri, const struct policy_ace_origin *origin,
 		struct run_slot *s = &ri->slot[h & ri->mask];
 
 		if (s->count == 0) {
-			*s = (struct run_slot){ first, count };
-			return first;
+			*s = (struct run_slot){ first, count, ++ri->n_runs };
+			return s;
 		}
 		if (s->count == count && memcmp(&origin[s->first], o, bytes) == 0)
-			return s->first;
+			return s;
 	}
 }
 
-/* A cell's own run, emitted from start on: the earlier copy if there is
- * one, the space it took given back. */
+/* Cell id's run, once its ACEs are final: those it emitted from start on
+ * (the earlier copy if there is one, the space they took given back), or
+ * the default's, which a cell without ACEs of its own falls through to. */
 static void
-share_cell_run(struct emit *e, struct policy_compiled_cell *cc, uint64_t start)
+share_cell_run(struct emit *e, uint32_t id, struct policy_compiled_cell *cc,
+	       uint64_t start)
 {
-	uint32_t first;
+	const struct run_slot *run;
 
-	if (e->runs == NULL || e->n == start)
+	if (e->n == start) {
+		e->runs->cell_run[id] = cc->ace_count == 0 ? 0 :
+					e->runs->cell_run[POLICY_DEFAULT_CELL];
 		return;
-	first = run_share(e->runs, e->origin, (uint32_t)start,
-			  (uint32_t)(e->n - start));
-	if (first != start) {
-		cc->ace_first = first;
+	}
+	run = run_share(e->runs, e->origin, (uint32_t)start,
+			(uint32_t)(e->n - start));
+	e->runs->cell_run[id] = run->id;
+	if (run->first != start) {
+		cc->ace_first = run->first;
 		e->n = start;
 	}
+}
+
+/* The distinct runs, by id, for the workers. */
+static int
+publish_runs(struct compiler *c, const struct run_index *ri)
+{
+	struct policy_compiled *pc = c->pc;
+
+	pc->n_runs = ri->n_runs + 1;
+	pc->runs = calloc(pc->n_runs, sizeof(*pc->runs));
+	if (pc->runs == NULL)
+		return cerr(c, "out of memory for %u ACE lists", ri->n_runs);
+	for (uint32_t h = 0; h <= ri->mask; h++) {
+		const struct run_slot *s = &ri->slot[h];
+
+		if (s->count != 0)
+			pc->runs[s->id] = (struct policy_run){ s->first, s->count };
+	}
+	return 0;
 }
 
 static void
@@ -389,7 +426,7 @@ compile_default(struct compiler *c, struct emit *e)
 			POLICY_ORIGIN_CATCH_ALL, POLICY_DEFAULT_CELL };
 	}
 	cc->ace_count = (uint32_t)e->n - cc->ace_first;
-	share_cell_run(e, cc, cc->ace_first);
+	share_cell_run(e, POLICY_DEFAULT_CELL, cc, cc->ace_first);
 }
 
 /* Catch-all "none": go on with the default cell's ACEs and decision. */
@@ -468,7 +505,7 @@ compile_cell(struct compiler *c, const struct policy_cell *cell,
 	} else {
 		fall_through(c, id, e);
 	}
-	share_cell_run(e, cc, start);
+	share_cell_run(e, id, cc, start);
 	matrix_set(c->pc, cell->src, cell->dst, id);
 }
 
@@ -609,21 +646,21 @@ allocate(struct compiler *c, uint64_t n_aces)
 	return 0;
 }
 
-/* Each cell's quick byte, once every cell is final (a fall-through cell
+/* Each cell's quick word, once every cell is final (a fall-through cell
  * takes the default cell's ACEs and decision). */
 static void
-fill_quick(struct policy_compiled *pc)
+fill_quick(struct policy_compiled *pc, const uint32_t *cell_run)
 {
 	for (uint32_t id = 0; id < pc->n_cells; id++) {
 		const struct policy_compiled_cell *cc = &pc->cells[id];
+		uint32_t q = policy_verdict_of(cc->final_action, cc->monitor) |
+			     (cc->final_log ? POLICY_QUICK_LOG : 0);
 
-		if (cc->ace_count != 0) {
-			pc->quick[id] = POLICY_QUICK_ACES;
-			continue;
-		}
-		pc->quick[id] = (uint8_t)(policy_verdict_of(cc->final_action,
-							    cc->monitor) |
-					  (cc->final_log ? POLICY_QUICK_LOG : 0));
+		if (cc->ace_count != 0)
+			q |= POLICY_QUICK_ACES |
+			     (cc->monitor ? POLICY_QUICK_MONITOR : 0) |
+			     cell_run[id] << POLICY_QUICK_RUN_SHIFT;
+		pc->quick[id] = q;
 	}
 }
 
@@ -666,8 +703,10 @@ flatten(struct compiler *c)
 			  .runs = &runs };
 	uint32_t id = POLICY_DEFAULT_CELL + 1;
 
-	if (run_index_init(&runs, c->pc->n_cells) < 0)
+	if (run_index_init(&runs, c->pc->n_cells) < 0) {
+		run_index_free(&runs);
 		return cerr(c, "out of memory for %u cells", c->pc->n_cells);
+	}
 	/* Zeroed: every dense matrix entry starts at POLICY_DEFAULT_CELL (0),
 	 * every sparse slot free (the pair is the default cell). */
 	compile_default(c, &e);
@@ -675,8 +714,12 @@ flatten(struct compiler *c)
 		if (cell_enabled(&p->cells[i]))
 			compile_cell(c, &p->cells[i], id++, &e);
 	}
-	free(runs.slot);
-	fill_quick(c->pc);
+	if (publish_runs(c, &runs) < 0) {
+		run_index_free(&runs);
+		return -1;
+	}
+	fill_quick(c->pc, runs.cell_run);
+	run_index_free(&runs);
 	return shrink_aces(c, e.n);
 }
 
@@ -721,6 +764,7 @@ policy_compiled_free(struct policy_compiled *pc)
 	free(pc->origin);
 	free(pc->final_origin);
 	free(pc->quick);
+	free(pc->runs);
 	free(pc);
 }
 

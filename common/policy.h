@@ -126,16 +126,28 @@ policy_verdict_of(enum sgacl_action action, bool monitor)
 }
 
 /*
- * One byte per compiled cell (policy_compiled.quick) that a packet reads
- * before its cell: most cells have no ACE and judge every packet alike,
- * and for those the byte is the whole decision (the verdict, and whether
- * it logs), so such a packet reads neither the cell nor an ACE. A cell
- * with ACEs has only POLICY_QUICK_ACES set. 64 KiB at most, which a core's
- * L2 holds where 16-byte cells would not.
+ * One word per compiled cell (policy_compiled.quick), all a packet reads
+ * of its cell: 256 KiB at most, which a core's L2 holds where the 16-byte
+ * cells would not.
+ *   - bits 0-2: the verdict (enum policy_verdict) and whether it logs,
+ *     when no ACE decides: for a cell without ACEs (most of them), the
+ *     whole decision;
+ *   - POLICY_QUICK_ACES: the cell has ACEs, its run (policy_compiled.runs)
+ *     in bits 8-31; POLICY_QUICK_MONITOR: an ACE's deny is counted as
+ *     monitored.
  */
 #define POLICY_QUICK_VERDICT 0x03     /* enum policy_verdict */
 #define POLICY_QUICK_LOG     0x04
 #define POLICY_QUICK_ACES    0x08
+#define POLICY_QUICK_MONITOR 0x10
+#define POLICY_QUICK_RUN_SHIFT 8
+
+/* A list of compiled ACEs that cells share. Run 0 is empty: the run of
+ * every cell without ACEs. */
+struct policy_run {
+	uint32_t ace_first;
+	uint32_t ace_count;
+};
 
 /* Eight enabled pairs of the sparse matrix. Key 0 (index 0 to index 0,
  * SGTs without cells) is never enabled, so it marks a free slot. A pair
@@ -163,7 +175,9 @@ struct policy_compiled {
 	 * catch-all, or the ACE matching every packet that ended the list. */
 	struct policy_compiled_cell *cells;
 	struct policy_ace_origin *final_origin;
-	uint8_t *quick;         /* per cell: POLICY_QUICK_* */
+	uint32_t *quick;        /* per cell: POLICY_QUICK_* */
+	uint32_t n_runs;        /* distinct ACE lists, run 0 included */
+	struct policy_run *runs;
 	uint32_t n_aces;
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;
@@ -247,6 +261,21 @@ policy_cell_of(const struct policy_compiled *pc, sgt_t src, sgt_t dst)
 	return policy_pair_find(pc, key, policy_pair_bucket(pc, key));
 }
 
+/* The first of count ACEs from first on that matches the packet, or
+ * UINT32_MAX. */
+static inline uint32_t
+policy_first_match(const struct policy_compiled *pc, uint32_t first,
+		   uint32_t count, const struct sgacl_pkt *pkt)
+{
+	const struct sgacl_ace *ace = &pc->aces[first];
+
+	for (uint32_t i = 0; i < count; i++) {
+		if (sgacl_ace_match(&ace[i], pkt))
+			return first + i;
+	}
+	return UINT32_MAX;
+}
+
 /*
  * The decision of a compiled cell for one packet: first matching ACE wins,
  * else the cell's final action. *ace_hit is the compiled ACE index, or
@@ -258,18 +287,34 @@ policy_decide(const struct policy_compiled *pc, uint32_t cell_id,
 	      const struct sgacl_pkt *pkt, uint32_t *ace_hit, bool *log)
 {
 	const struct policy_compiled_cell *c = &pc->cells[cell_id];
-	const struct sgacl_ace *ace = &pc->aces[c->ace_first];
+	uint32_t hit = policy_first_match(pc, c->ace_first, c->ace_count, pkt);
 
-	for (uint32_t i = 0; i < c->ace_count; i++, ace++) {
-		if (sgacl_ace_match(ace, pkt)) {
-			*ace_hit = c->ace_first + i;
-			*log = ace->log;
-			return (enum sgacl_action)ace->action;
-		}
+	*ace_hit = hit;
+	if (hit != UINT32_MAX) {
+		*log = pc->aces[hit].log;
+		return (enum sgacl_action)pc->aces[hit].action;
 	}
-	*ace_hit = UINT32_MAX;
 	*log = c->final_log;
 	return (enum sgacl_action)c->final_action;
+}
+
+/* The same from the cell's quick word q, as a worker decides: the verdict
+ * as counted, | POLICY_QUICK_LOG when the deciding rule logs. */
+static inline uint8_t
+policy_decide_quick(const struct policy_compiled *pc, uint32_t q,
+		    const struct sgacl_pkt *pkt, uint32_t *ace_hit)
+{
+	const struct policy_run *r = &pc->runs[q >> POLICY_QUICK_RUN_SHIFT];
+	uint32_t hit = policy_first_match(pc, r->ace_first, r->ace_count, pkt);
+	const struct sgacl_ace *a;
+
+	*ace_hit = hit;
+	if (hit == UINT32_MAX)
+		return (uint8_t)(q & (POLICY_QUICK_VERDICT | POLICY_QUICK_LOG));
+	a = &pc->aces[hit];
+	return (uint8_t)(policy_verdict_of((enum sgacl_action)a->action,
+					   (q & POLICY_QUICK_MONITOR) != 0) |
+			 (a->log ? POLICY_QUICK_LOG : 0));
 }
 
 #endif

@@ -197,6 +197,7 @@ cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b,
 		b->cell[ip[k]] = policy_pair_find(pc, key[k], bucket[k]);
 }
 
+/* The counter pair of packet i's verdict, once it is known. */
 static inline struct cell_count *
 verdict_count(const struct pipeline_burst *b, uint16_t i)
 {
@@ -204,20 +205,6 @@ verdict_count(const struct pipeline_burst *b, uint16_t i)
 		&b->cell_ctr[b->cell[i] * 2 + (b->meta[i].family == PKT_IPV6)];
 
 	return &cc->by[b->verdict[i] & POLICY_QUICK_VERDICT];
-}
-
-/* A packet whose cell has ACEs: its cell and the ACEs decide. */
-static void
-decide_by_aces(const struct policy_compiled *pc, struct pipeline_burst *b,
-	       uint16_t i)
-{
-	const struct policy_compiled_cell *c = &pc->cells[b->cell[i]];
-	bool log;
-	enum sgacl_action action = policy_decide(pc, b->cell[i], &b->meta[i].l4,
-						 &b->ace[i], &log);
-
-	b->verdict[i] = (uint8_t)(policy_verdict_of(action, c->monitor) |
-				  (log ? POLICY_QUICK_LOG : 0));
 }
 
 /* The log record of a packet whose deciding rule says "log", in arrival
@@ -239,11 +226,11 @@ log_verdict(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i)
  * The verdict of the IP packets ip[0..n), in passes whose loads do not
  * depend on each other, so that their cache misses overlap instead of
  * queueing one behind the other: the matrix entries; then each cell's
- * quick byte, which is the whole decision for a cell without ACEs (most
- * of them: no cell line, no classifier); for the others the cell, then
- * its first ACE, then the decision. Each packet's one counter pair is
- * prefetched as soon as its verdict is known. bg, if any, is stepped
- * between passes.
+ * quick word, which is the whole decision for a cell without ACEs (most
+ * of them: no ACE read) and, for the others, names their ACEs (shared
+ * between cells, so few and cached); then the decisions by ACEs. Each
+ * packet's one counter pair is prefetched as soon as its verdict is
+ * known. bg, if any, is stepped between passes.
  */
 static void
 judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
@@ -258,27 +245,31 @@ judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
 	else
 		cells_sparse(pc, b, ip, n, bg);
 	step(bg);
-	/* Without a branch on the quick byte, which mixed traffic would
-	 * mispredict: a cell with ACEs gets its verdict later. */
+	/* Without a branch on whether the cell has ACEs, which mixed traffic
+	 * would mispredict: a cell with ACEs gets its verdict later. */
 	for (uint16_t k = 0; k < n; k++) {
 		uint16_t i = ip[k];
-		uint8_t q = pc->quick[b->cell[i]];
+		uint32_t q = pc->quick[b->cell[i]];
 		bool aces = (q & POLICY_QUICK_ACES) != 0;
+		const struct policy_run *r = &pc->runs[q >> POLICY_QUICK_RUN_SHIFT];
 
-		b->verdict[i] = q;
+		b->verdict[i] = (uint8_t)(q & (POLICY_QUICK_VERDICT |
+					       POLICY_QUICK_LOG));
 		b->ace[i] = UINT32_MAX;
+		b->count[i] = verdict_count(b, i);
 		by_aces[n_by_aces] = i;
 		n_by_aces += aces;
-		rte_prefetch0(aces ? (const void *)&pc->cells[b->cell[i]] :
-				     (const void *)verdict_count(b, i));
+		rte_prefetch0(select_ptr(aces, &pc->aces[r->ace_first],
+					 b->count[i]));
 	}
 	step(bg);
-	for (uint16_t k = 0; k < n_by_aces; k++)
-		rte_prefetch0(&pc->aces[pc->cells[b->cell[by_aces[k]]].ace_first]);
-	step(bg);
 	for (uint16_t k = 0; k < n_by_aces; k++) {
-		decide_by_aces(pc, b, by_aces[k]);
-		rte_prefetch0(verdict_count(b, by_aces[k]));
+		uint16_t i = by_aces[k];
+
+		b->verdict[i] = policy_decide_quick(pc, pc->quick[b->cell[i]],
+						    &b->meta[i].l4, &b->ace[i]);
+		b->count[i] = verdict_count(b, i);
+		rte_prefetch0(b->count[i]);
 	}
 }
 
@@ -321,7 +312,7 @@ classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
 static inline bool
 enforce(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i)
 {
-	struct cell_count *count = verdict_count(b, i);
+	struct cell_count *count = b->count[i];
 
 	if (unlikely(b->verdict[i] & POLICY_QUICK_LOG))
 		log_verdict(w, b, i);

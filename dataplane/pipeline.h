@@ -49,6 +49,7 @@ struct pipeline_burst {
 	 * the cell's final action). */
 	uint8_t verdict[SGTGW_BURST];
 	uint32_t ace[SGTGW_BURST];
+	struct cell_count *count[SGTGW_BURST]; /* the verdict's counters */
 	uint16_t n_ip4, n_ip6;          /* valid IP frames, in order */
 	uint16_t ip4[SGTGW_BURST], ip6[SGTGW_BURST];
 };

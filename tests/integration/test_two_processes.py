@@ -69,12 +69,12 @@ def dataplane(tmp_path, name):
 
 
 class Controlplane:
-    def __init__(self, tmp_path, config_path):
+    def __init__(self, tmp_path, config_path, env=None):
         self.admin = tmp_path / "run" / "cp.sock"
         self.err = open(tmp_path / f"cp-{time.monotonic_ns()}.log", "w+")
         self.proc = subprocess.Popen([CONTROLPLANE, "--config", str(config_path)],
                                      stdin=subprocess.DEVNULL, stdout=self.err,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, env=env)
         wait(lambda: self.admin.exists(), "the admin socket")
 
     def ctl(self, *args):

@@ -205,35 +205,46 @@ assert_origin(const struct policy_compiled *pc, const struct verdict *v,
 
 #define CATCH_ALL_OF(cell) POLICY_ORIGIN_CATCH_ALL, (cell)
 
-/* Every compiled policy: a cell's quick byte, which a worker reads
- * instead of a cell without ACEs, says what policy_decide says for any
- * packet (verdict as counted, and whether it logs); a cell with ACEs has
- * only POLICY_QUICK_ACES. */
+/* Every compiled policy: a cell's quick word, which is all a worker
+ * reads of a cell, decides as policy_decide does for any packet (verdict
+ * as counted, whether it logs, which ACE); a cell without ACEs needs no
+ * run, one with ACEs names a run that holds exactly its ACEs. */
 static void
 assert_quick_agrees(const struct policy_compiled *pc)
 {
-	const struct sgacl_pkt pkts[] = { tcp(80), udp(53), icmp4 };
+	const struct sgacl_pkt pkts[] = {
+		tcp(80), tcp(443), tcp(22), udp(53), udp(54), icmp4,
+		{ .proto = 17, .later_frag = true },
+	};
 
 	assert_non_null(pc->quick);
+	assert_int_equal(pc->runs[0].ace_count, 0);
 	for (uint32_t id = 0; id < pc->n_cells; id++) {
 		const struct policy_compiled_cell *c = &pc->cells[id];
-		uint8_t q = pc->quick[id];
+		uint32_t q = pc->quick[id];
+		uint32_t run = q >> POLICY_QUICK_RUN_SHIFT;
 
-		if (c->ace_count != 0) {
-			assert_int_equal(q, POLICY_QUICK_ACES);
-			continue;
+		assert_true(run < pc->n_runs);
+		if (c->ace_count == 0) {
+			assert_int_equal(q & ~(uint32_t)(POLICY_QUICK_VERDICT |
+							 POLICY_QUICK_LOG), 0);
+		} else {
+			assert_true(q & POLICY_QUICK_ACES);
+			assert_int_equal(pc->runs[run].ace_first, c->ace_first);
+			assert_int_equal(pc->runs[run].ace_count, c->ace_count);
 		}
 		for (size_t k = 0; k < sizeof(pkts) / sizeof(pkts[0]); k++) {
-			uint32_t hit;
+			uint32_t hit, quick_hit;
 			bool log;
 			enum sgacl_action a = policy_decide(pc, id, &pkts[k],
 							    &hit, &log);
+			uint8_t v = policy_decide_quick(pc, q, &pkts[k],
+							&quick_hit);
 
-			assert_int_equal(q & POLICY_QUICK_VERDICT,
+			assert_int_equal(v & POLICY_QUICK_VERDICT,
 					 policy_verdict_of(a, c->monitor));
-			assert_int_equal((q & POLICY_QUICK_LOG) != 0, log);
-			assert_int_equal(q & ~(POLICY_QUICK_VERDICT |
-					       POLICY_QUICK_LOG), 0);
+			assert_int_equal((v & POLICY_QUICK_LOG) != 0, log);
+			assert_int_equal(quick_hit, hit);
 		}
 	}
 }
@@ -485,7 +496,9 @@ test_shared_ace_lists(void **state)
 	struct verdict v;
 	uint32_t web = SGACL(&p, "web", "permit tcp dst eq 80", "permit tcp dst eq 443");
 	uint32_t dns = SGACL(&p, "dns", "permit udp dst eq 53 log");
+	uint32_t ssh = SGACL(&p, "ssh", "deny tcp dst eq 22");
 	const struct policy_compiled_cell *c;
+	uint32_t hit;
 
 	(void)state;
 	set_default(&p, DENY_ALL, IDX(dns));
@@ -495,6 +508,8 @@ test_shared_ace_lists(void **state)
 	add_cell(&p, 10, 50, NONE, ENFORCE, IDX(web));         /* 4: web + dns */
 	add_cell(&p, 10, 60, NONE, MONITOR, IDX(web));         /* 5: as 3, 4 */
 	add_cell(&p, 10, 70, PERMIT_ALL, ENFORCE, IDX(dns));   /* 6: as default */
+	add_cell(&p, 10, 80, PERMIT_ALL, ENFORCE, IDX(ssh));   /* 7 */
+	add_cell(&p, 10, 90, PERMIT_ALL, MONITOR, IDX(ssh));   /* 8: as 7 */
 	pc = compile_ok(&p);
 	assert_quick_agrees(pc);
 
@@ -506,8 +521,10 @@ test_shared_ace_lists(void **state)
 	assert_int_equal(c[5].ace_count, 3);
 	assert_int_equal(c[6].ace_first, c[0].ace_first);
 	assert_int_not_equal(c[3].ace_first, c[1].ace_first);
-	/* default 1, web 2, web + dns 3: nothing else kept. */
-	assert_int_equal(pc->n_aces, 6);
+	assert_int_equal(c[8].ace_first, c[7].ace_first);
+	/* default 1, web 2, web + dns 3, ssh 1: nothing else kept. */
+	assert_int_equal(pc->n_aces, 7);
+	assert_int_equal(pc->n_runs, 5);
 
 	/* Shared ACEs, each cell's own final action and mode. */
 	assert_int_equal(decide(pc, 10, 20, tcp(22)).action, SGACL_DENY);
@@ -531,6 +548,14 @@ test_shared_ace_lists(void **state)
 	assert_origin(pc, &v, CATCH_ALL_OF(6));
 	v = decide(pc, 10, 70, udp(53));
 	assert_origin(pc, &v, dns, 0);
+	/* One shared deny ACE: dropped by one cell, monitored by the other. */
+	assert_int_equal(policy_decide_quick(pc, pc->quick[7], &(struct sgacl_pkt){
+		.proto = 6, .has_ports = true, .dport = 22 }, &hit),
+		POLICY_VERDICT_DENY);
+	assert_int_equal(hit, c[7].ace_first);
+	assert_int_equal(policy_decide_quick(pc, pc->quick[8], &(struct sgacl_pkt){
+		.proto = 6, .has_ports = true, .dport = 22 }, &hit),
+		POLICY_VERDICT_MONITOR);
 	policy_compiled_free(pc);
 	policy_model_free(&p);
 }
