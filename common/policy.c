@@ -19,6 +19,9 @@
 /* Compiled cell ids are uint16 in the matrix; UINT16_MAX is kept free so a
  * reader can use it as "no cell" if it ever needs one. */
 _Static_assert(POLICY_MAX_CELLS < UINT16_MAX, "cell ids must fit the matrix");
+/* A run id per cell at most, in the quick word's high bits. */
+_Static_assert(POLICY_MAX_CELLS < UINT32_MAX >> POLICY_QUICK_RUN_SHIFT,
+	       "run ids must fit the quick word");
 /* Compact index 0 is shared by SGTs without cells, so n_idx = SGTs + 1. */
 _Static_assert(POLICY_MAX_SGTS < UINT16_MAX, "indices must fit sgt_idx");
 
