@@ -7,6 +7,7 @@
  */
 #include "policy.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -209,13 +210,50 @@ assign_indices(struct compiler *c)
  * Flattening.
  */
 
-/* Where a cell's ACE list is being written; aces == NULL only counts. */
+/* Where the cells' ACE lists are written: growing scratch arrays, which
+ * hold each distinct list once (struct run_index) and become the workers'
+ * arrays once every cell is compiled. */
 struct emit {
 	struct sgacl_ace *aces;
 	struct policy_ace_origin *origin;
-	uint64_t n;
+	uint64_t n, cap;
+	int error;              /* 0, -ENOMEM or -E2BIG: nothing more written */
 	struct run_index *runs;
 };
+
+/* Room for k more ACEs; false (e->error set) where there is none. */
+static bool
+emit_room(struct emit *e, uint64_t k)
+{
+	uint64_t cap = e->cap ? e->cap : 64;
+	void *aces, *origin;
+
+	if (e->error != 0)
+		return false;
+	if (e->n + k <= e->cap)
+		return true;
+	while (cap < e->n + k)
+		cap *= 2;
+	/* aces[] is indexed by uint32 and UINT32_MAX means "no ACE". */
+	if (e->n + k >= UINT32_MAX) {
+		e->error = -E2BIG;
+		return false;
+	}
+	if (cap > UINT32_MAX - 1)
+		cap = UINT32_MAX - 1;
+	aces = realloc(e->aces, cap * sizeof(*e->aces));
+	if (aces != NULL)
+		e->aces = aces;
+	origin = realloc(e->origin, cap * sizeof(*e->origin));
+	if (origin != NULL)
+		e->origin = origin;
+	if (aces == NULL || origin == NULL) {
+		e->error = -ENOMEM;
+		return false;
+	}
+	e->cap = cap;
+	return true;
+}
 
 /*
  * Append a cell's SGACLs' ACEs in order up to the first one that matches
@@ -236,51 +274,14 @@ emit_sgacls(const struct policy *p, const struct policy_cell *cell,
 				*stop = o;
 				return true;
 			}
-			if (e->aces != NULL) {
-				e->aces[e->n] = s->aces[j];
-				e->origin[e->n] = o;
-			}
+			if (!emit_room(e, 1))
+				return false;
+			e->aces[e->n] = s->aces[j];
+			e->origin[e->n] = o;
 			e->n++;
 		}
 	}
 	return false;
-}
-
-/* ACEs a cell adds to the flat array, given the default cell's count. A
- * cell with no ACEs of its own that falls through shares the default's. */
-static uint64_t
-cell_ace_need(const struct policy *p, const struct policy_cell *cell,
-	      uint64_t default_n)
-{
-	struct emit e = { 0 };
-	struct policy_ace_origin stop;
-	bool ended = emit_sgacls(p, cell, &e, &stop);
-
-	if (ended || cell->catch_all != POLICY_CATCH_ALL_NONE || e.n == 0)
-		return e.n;
-	return e.n + default_n;
-}
-
-static int
-count_aces(struct compiler *c, uint64_t *total)
-{
-	const struct policy *p = c->p;
-	struct emit e = { 0 };
-	struct policy_ace_origin stop;
-	uint64_t n;
-
-	emit_sgacls(p, &p->default_cell, &e, &stop);
-	n = e.n;
-	for (uint32_t i = 0; i < p->n_cells; i++) {
-		if (cell_enabled(&p->cells[i]))
-			n += cell_ace_need(p, &p->cells[i], e.n);
-	}
-	/* aces[] is indexed by uint32 and UINT32_MAX means "no ACE". */
-	if (n >= UINT32_MAX)
-		return cerr(c, "policy too large: %llu compiled ACEs",
-			    (unsigned long long)n);
-	*total = n;
-	return 0;
 }
 
 static uint8_t
@@ -443,10 +444,10 @@ fall_through(struct compiler *c, uint32_t id, struct emit *e)
 	if (cc->ace_count == 0) {
 		cc->ace_first = dc->ace_first;
 		cc->ace_count = dc->ace_count;
-	} else {
-		memcpy(&e->aces[e->n], &pc->aces[dc->ace_first],
+	} else if (emit_room(e, dc->ace_count)) {
+		memcpy(&e->aces[e->n], &e->aces[dc->ace_first],
 		       dc->ace_count * sizeof(*e->aces));
-		memcpy(&e->origin[e->n], &pc->origin[dc->ace_first],
+		memcpy(&e->origin[e->n], &e->origin[dc->ace_first],
 		       dc->ace_count * sizeof(*e->origin));
 		e->n += dc->ace_count;
 		cc->ace_count += dc->ace_count;
@@ -629,23 +630,18 @@ matrix_free(struct policy_compiled *pc)
 }
 
 static int
-allocate(struct compiler *c, uint64_t n_aces)
+allocate(struct compiler *c)
 {
 	struct policy_compiled *pc = c->pc;
-	int rc;
+	int rc = matrix_allocate(pc);
 
-	/* Set before the arrays: policy_compiled_free() sizes them by it. */
-	pc->n_aces = (uint32_t)n_aces;
-	rc = matrix_allocate(pc);
 	pc->cells = table_calloc(pc->n_cells, sizeof(*pc->cells));
-	pc->aces = table_calloc(ace_slots(n_aces), sizeof(*pc->aces));
-	pc->origin = calloc(ace_slots(n_aces), sizeof(*pc->origin));
 	pc->final_origin = calloc(pc->n_cells, sizeof(*pc->final_origin));
 	pc->quick = calloc(pc->n_cells, sizeof(*pc->quick));
-	if (rc != 0 || pc->cells == NULL || pc->aces == NULL ||
-	    pc->origin == NULL || pc->final_origin == NULL || pc->quick == NULL)
-		return cerr(c, "out of memory for %u SGTs, %u cells, %llu ACEs",
-			    pc->n_idx - 1, pc->n_cells, (unsigned long long)n_aces);
+	if (rc != 0 || pc->cells == NULL || pc->final_origin == NULL ||
+	    pc->quick == NULL)
+		return cerr(c, "out of memory for %u SGTs, %u cells",
+			    pc->n_idx - 1, pc->n_cells);
 	return 0;
 }
 
@@ -667,33 +663,27 @@ fill_quick(struct policy_compiled *pc, const uint32_t *cell_run)
 	}
 }
 
-/* The ACE arrays cut down to the n that sharing left, from the count
- * allocated before it. */
+/* The distinct ACE lists, for the workers: an array of their own,
+ * sized to what sharing kept (a large one gets huge pages). */
 static int
-shrink_aces(struct compiler *c, uint64_t n)
+publish_aces(struct compiler *c, struct emit *e)
 {
 	struct policy_compiled *pc = c->pc;
-	uint32_t allocated = pc->n_aces;
-	struct sgacl_ace *aces;
-	struct policy_ace_origin *origin;
 
-	if (n == allocated)
-		return 0;
-	aces = table_calloc(ace_slots(n), sizeof(*aces));
-	origin = calloc(ace_slots(n), sizeof(*origin));
-	if (aces == NULL || origin == NULL) {
-		table_free(aces, ace_slots(n), sizeof(*aces));
-		free(origin);
+	if (e->error == -E2BIG)
+		return cerr(c, "policy too large: more than %u distinct "
+			    "compiled ACEs", UINT32_MAX - 1);
+	pc->aces = e->error == 0 ?
+		   table_calloc(ace_slots(e->n), sizeof(*pc->aces)) : NULL;
+	if (pc->aces == NULL)
 		return cerr(c, "out of memory for %llu ACEs",
-			    (unsigned long long)n);
-	}
-	memcpy(aces, pc->aces, n * sizeof(*aces));
-	memcpy(origin, pc->origin, n * sizeof(*origin));
-	table_free(pc->aces, ace_slots(allocated), sizeof(*pc->aces));
-	free(pc->origin);
-	pc->aces = aces;
-	pc->origin = origin;
-	pc->n_aces = (uint32_t)n;
+			    (unsigned long long)e->n);
+	/* Set with the array: policy_compiled_free() sizes it by n_aces. */
+	pc->n_aces = (uint32_t)e->n;
+	if (e->n != 0)
+		memcpy(pc->aces, e->aces, e->n * sizeof(*pc->aces));
+	pc->origin = e->origin;
+	e->origin = NULL;
 	return 0;
 }
 
@@ -702,9 +692,9 @@ flatten(struct compiler *c)
 {
 	const struct policy *p = c->p;
 	struct run_index runs;
-	struct emit e = { .aces = c->pc->aces, .origin = c->pc->origin,
-			  .runs = &runs };
+	struct emit e = { .runs = &runs };
 	uint32_t id = POLICY_DEFAULT_CELL + 1;
+	int rc;
 
 	if (run_index_init(&runs, c->pc->n_cells) < 0) {
 		run_index_free(&runs);
@@ -717,20 +707,21 @@ flatten(struct compiler *c)
 		if (cell_enabled(&p->cells[i]))
 			compile_cell(c, &p->cells[i], id++, &e);
 	}
-	if (publish_runs(c, &runs) < 0) {
-		run_index_free(&runs);
-		return -1;
-	}
-	fill_quick(c->pc, runs.cell_run);
+	rc = publish_aces(c, &e);
+	if (rc == 0)
+		rc = publish_runs(c, &runs);
+	if (rc == 0)
+		fill_quick(c->pc, runs.cell_run);
 	run_index_free(&runs);
-	return shrink_aces(c, e.n);
+	free(e.aces);
+	free(e.origin);
+	return rc;
 }
 
 struct policy_compiled *
 policy_compile(const struct policy *p, char *err, size_t errlen)
 {
 	struct compiler c = { .p = p, .err = err, .errlen = errlen };
-	uint64_t n_aces = 0;
 
 	if (p == NULL) {
 		cerr(&c, "no policy");
@@ -744,8 +735,7 @@ policy_compile(const struct policy *p, char *err, size_t errlen)
 		return NULL;
 	}
 	c.pc->model = p;
-	if (assign_indices(&c) < 0 || count_aces(&c, &n_aces) < 0 ||
-	    allocate(&c, n_aces) < 0) {
+	if (assign_indices(&c) < 0 || allocate(&c) < 0) {
 		policy_compiled_free(c.pc);
 		return NULL;
 	}
