@@ -64,7 +64,7 @@ parse_cmd(const uint8_t *p, struct pkt_meta *m)
 
 /* Minimum transport header a first fragment must carry (RFC 1858 tiny
  * fragments are refused rather than judged without their ports). */
-static const uint8_t l4_min_len[256] = {
+const uint8_t pkt_l4_min_len[256] = {
 	[1] = 8,        /* ICMP */
 	[6] = 20,       /* TCP */
 	[17] = 8,       /* UDP */
@@ -73,7 +73,7 @@ static const uint8_t l4_min_len[256] = {
 
 /* What the port reads below see for a protocol without ports: none, and
  * a TCP data offset of 5 words. */
-static const uint8_t no_ports[20] = { [12] = 5 << 4 };
+const uint8_t pkt_no_ports[20] = { [12] = 5 << 4 };
 
 /* Without a branch on the protocol, which mixed traffic would mispredict:
  * a frame without ports reads zeros from no_ports. */
@@ -87,10 +87,10 @@ parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 
 	if (p->later_frag)
 		return DROP_NONE;
-	if (avail < l4_min_len[p->proto])
+	if (avail < pkt_l4_min_len[p->proto])
 		return DROP_BAD_L4;
-	h = select_ptr(ports, l4, no_ports);
-	if ((*(const uint8_t *)select_ptr(tcp, &h[12], &no_ports[12]) >> 4) < 5)
+	h = select_ptr(ports, l4, pkt_no_ports);
+	if ((*(const uint8_t *)select_ptr(tcp, &h[12], &pkt_no_ports[12]) >> 4) < 5)
 		return DROP_BAD_L4;
 	p->sport = rd16(h);
 	p->dport = rd16(h + 2);
@@ -179,7 +179,7 @@ parse_ipv6(const uint8_t *ip, uint32_t seen, uint32_t len, struct pkt_meta *m)
 }
 
 enum drop_reason
-pkt_parse_seg(const uint8_t *data, uint32_t seen, uint32_t frame_len,
+pkt_parse_full(const uint8_t *data, uint32_t seen, uint32_t frame_len,
 	      struct pkt_meta *m)
 {
 	uint32_t len = RTE_MIN(seen, frame_len);
@@ -222,4 +222,18 @@ pkt_parse_seg(const uint8_t *data, uint32_t seen, uint32_t frame_len,
 		m->family = PKT_NON_IP;
 		return DROP_NONE;
 	}
+}
+
+bool
+pkt_meta_equal(const struct pkt_meta *a, const struct pkt_meta *b)
+{
+	return a->family == b->family && a->has_tag == b->has_tag &&
+	       a->tag_sgt == b->tag_sgt && a->tag_off == b->tag_off &&
+	       a->l2_type_off == b->l2_type_off && a->l3_off == b->l3_off &&
+	       a->src4 == b->src4 && a->dst4 == b->dst4 &&
+	       a->src6 == b->src6 && a->dst6 == b->dst6 &&
+	       a->l4.proto == b->l4.proto && a->l4.ipv6 == b->l4.ipv6 &&
+	       a->l4.has_ports == b->l4.has_ports &&
+	       a->l4.later_frag == b->l4.later_frag &&
+	       a->l4.sport == b->l4.sport && a->l4.dport == b->l4.dport;
 }

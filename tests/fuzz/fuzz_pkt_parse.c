@@ -2,7 +2,9 @@
 /*
  * libFuzzer harness for the fast-path parser: any bytes, any length, must
  * yield a verdict without reading outside the buffer (ASan checks) and with
- * offsets that stay inside the frame.
+ * offsets that stay inside the frame; and where the fast path takes a
+ * frame, whole or as the first segment of a longer one, the reference
+ * parser must accept it and find exactly the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,17 @@
 #include "pkt_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_fast_path(const uint8_t *frame, uint32_t seen, uint32_t frame_len)
+{
+	struct pkt_meta fast, full;
+
+	if (pkt_parse_plain(frame, seen, frame_len, &fast) &&
+	    (pkt_parse_full(frame, seen, frame_len, &full) != DROP_NONE ||
+	     !pkt_meta_equal(&fast, &full)))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,6 +35,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (frame == NULL || size > UINT16_MAX)
 		goto out;
 	memcpy(frame, data, size);
+	check_fast_path(frame, (uint32_t)size, (uint32_t)size);
+	/* The same bytes as the first segment of a frame up to 255 longer. */
+	if (size > 0)
+		check_fast_path(frame, (uint32_t)size,
+				(uint32_t)size + data[size - 1]);
 	if (pkt_parse(frame, (uint32_t)size, &m) == DROP_NONE) {
 		if (m.l3_off > size || m.l2_type_off + 2 > size)
 			abort();

@@ -5,6 +5,8 @@
  * the IPv6 extension-header walk (hop-by-hop, routing, destination options,
  * fragment first and later, AH), tiny first fragments; and
  * inline_tag_apply (add, rewrite, strip, keep, no headroom) on real mbufs.
+ * Every frame goes through the fast path and the reference parser both,
+ * which must agree.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -26,6 +28,38 @@
 #include "config.h"
 #include "inline_tag.h"
 #include "pkt_parse.h"
+
+/* ---- both parsers ------------------------------------------------------ */
+
+/* Every parse in these tests goes through pkt_parse_seg (the fast path,
+ * else the reference parser) and the reference parser alone: the two must
+ * agree, and where the fast path takes a frame it must find exactly what
+ * the reference parser does. fast_taken counts the frames it took. */
+static unsigned fast_taken;
+
+static enum drop_reason
+parse_seg_checked(const uint8_t *data, uint32_t seen, uint32_t frame_len,
+		  struct pkt_meta *m)
+{
+	struct pkt_meta full, fast;
+	enum drop_reason r = pkt_parse_full(data, seen, frame_len, &full);
+
+	if (pkt_parse_plain(data, seen, frame_len, &fast)) {
+		fast_taken++;
+		assert_int_equal(r, DROP_NONE);
+		assert_true(pkt_meta_equal(&fast, &full));
+	}
+	assert_int_equal(pkt_parse_seg(data, seen, frame_len, m), r);
+	if (r == DROP_NONE)
+		assert_true(pkt_meta_equal(m, &full));
+	return r;
+}
+
+static enum drop_reason
+parse_checked(const uint8_t *data, uint32_t len, struct pkt_meta *m)
+{
+	return parse_seg_checked(data, len, len, m);
+}
 
 /* ---- frame builder ---------------------------------------------------- */
 
@@ -200,7 +234,7 @@ udp(struct frame *f, uint16_t sport, uint16_t dport)
 static enum drop_reason
 parse(const struct frame *f, struct pkt_meta *m)
 {
-	return pkt_parse(f->b, f->n, m);
+	return parse_checked(f->b, f->n, m);
 }
 
 /* IPv4 10.1.0.1 -> 10.2.0.2, TCP 1111 -> 80, after what f holds. */
@@ -225,7 +259,7 @@ test_runt(void **state)
 	(void)state;
 	eth(&f, 0x0800);
 	for (uint32_t len = 0; len < 14; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_RUNT);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_RUNT);
 	eth(&f, 0x88b5);
 	assert_int_equal(parse(&f, &m), DROP_NONE);
 	assert_int_equal(m.family, PKT_NON_IP);
@@ -308,15 +342,15 @@ test_bad_vlan(void **state)
 	eth(&f, 0x8100);
 	vlan(&f, 100, 0x0800);
 	for (uint32_t len = 14; len < 18; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_BAD_VLAN);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_BAD_VLAN);
 	/* the inner type is there, the IPv4 header is not */
-	assert_int_equal(pkt_parse(f.b, 18, &m), DROP_BAD_IPV4);
+	assert_int_equal(parse_checked(f.b, 18, &m), DROP_BAD_IPV4);
 
 	eth(&f, 0x88a8);
 	vlan(&f, 100, 0x8100);
 	vlan(&f, 200, 0x0800);
 	for (uint32_t len = 18; len < 22; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_BAD_VLAN);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_BAD_VLAN);
 }
 
 /* ---- Cisco Meta Data ----------------------------------------------------- */
@@ -391,8 +425,8 @@ test_bad_cmd(void **state)
 	eth(&f, 0x8909);
 	cmd(&f, 1, 1, 0x0001, 10, 0x0800);
 	for (uint32_t len = 14; len < 22; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_BAD_CMD);
-	assert_int_equal(pkt_parse(f.b, 22, &m), DROP_BAD_IPV4);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_BAD_CMD);
+	assert_int_equal(parse_checked(f.b, 22, &m), DROP_BAD_IPV4);
 }
 
 /* ---- IPv4 ------------------------------------------------------------------- */
@@ -464,9 +498,9 @@ test_bad_ipv4(void **state)
 	tcp(&f, 1, 2, 5);
 	ip4_end(&f, s);
 	for (uint32_t len = 14; len < 34; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_BAD_IPV4);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_BAD_IPV4);
 	/* total length one beyond the frame */
-	assert_int_equal(pkt_parse(f.b, f.n - 1, &m), DROP_BAD_IPV4);
+	assert_int_equal(parse_checked(f.b, f.n - 1, &m), DROP_BAD_IPV4);
 	/* version 6 behind 0x0800 */
 	f.b[14] = 0x65;
 	assert_int_equal(parse(&f, &m), DROP_BAD_IPV4);
@@ -720,9 +754,9 @@ test_bad_ipv6(void **state)
 	ip6_end(&f, s);
 	/* header cut */
 	for (uint32_t len = 14; len < 54; len++)
-		assert_int_equal(pkt_parse(f.b, len, &m), DROP_BAD_IPV6);
+		assert_int_equal(parse_checked(f.b, len, &m), DROP_BAD_IPV6);
 	/* payload length beyond the frame */
-	assert_int_equal(pkt_parse(f.b, f.n - 1, &m), DROP_BAD_IPV6);
+	assert_int_equal(parse_checked(f.b, f.n - 1, &m), DROP_BAD_IPV6);
 	/* version 4 behind 0x86dd */
 	f.b[14] = 0x40;
 	assert_int_equal(parse(&f, &m), DROP_BAD_IPV6);
@@ -763,6 +797,90 @@ test_bad_ipv6(void **state)
 }
 
 /* ---- inline_tag_apply on mbufs ------------------------------------------ */
+
+/* ---- the fast path ----------------------------------------------------- */
+
+/* Does the fast path take f (parse_seg_checked has checked it against the
+ * reference parser either way)? */
+static bool
+taken(const struct frame *f, uint32_t frame_len)
+{
+	struct pkt_meta m;
+	unsigned before = fast_taken;
+
+	parse_seg_checked(f->b, f->n, frame_len, &m);
+	return fast_taken == before + 1;
+}
+
+/* The frames it exists for, and the ones it must leave to the reference
+ * parser: anything tagged, with options, a later fragment, an IPv6
+ * extension header, or cut short. */
+static void
+test_fast_path(void **state)
+{
+	struct frame f;
+	uint32_t s;
+
+	(void)state;
+	eth(&f, 0x0800);
+	frame_v4_tcp(&f);
+	assert_true(taken(&f, f.n));
+	assert_true(taken(&f, f.n + 1000));     /* first segment of a longer frame */
+	assert_false(taken(&f, f.n - 1));       /* total length past the end */
+	f.n--;
+	assert_false(taken(&f, f.n + 1));       /* TCP header cut off in the segment */
+
+	eth(&f, 0x0800);
+	s = ip4(&f, 17, 0x2000, 0);             /* MF: a first fragment */
+	udp(&f, 5000, 53);
+	ip4_end(&f, s);
+	zeros(&f, 10);
+	assert_true(taken(&f, f.n));
+	set16(&f, 14 + 6, 0x0001);              /* a later fragment */
+	assert_false(taken(&f, f.n));
+
+	eth(&f, 0x0800);
+	s = ip4(&f, 1, 0, 0);                   /* ICMP */
+	zeros(&f, 8);
+	ip4_end(&f, s);
+	assert_true(taken(&f, f.n));
+
+	eth(&f, 0x0800);
+	s = ip4(&f, 6, 0, 1);                   /* options */
+	tcp(&f, 1, 2, 5);
+	ip4_end(&f, s);
+	assert_false(taken(&f, f.n));
+
+	eth(&f, 0x8100);
+	vlan(&f, 10, 0x0800);
+	frame_v4_tcp(&f);
+	assert_false(taken(&f, f.n));
+
+	eth(&f, ETHERTYPE_CMD);
+	cmd(&f, 1, 1, 0x0001, 42, 0x0800);
+	frame_v4_tcp(&f);
+	assert_false(taken(&f, f.n));
+
+	eth(&f, 0x86dd);
+	s = ip6(&f, 17);
+	udp(&f, 1, 2);
+	ip6_end(&f, s);
+	assert_true(taken(&f, f.n));
+	assert_false(taken(&f, f.n - 1));
+
+	eth(&f, 0x86dd);
+	s = ip6(&f, 58);
+	zeros(&f, 4);
+	ip6_end(&f, s);
+	assert_true(taken(&f, f.n));
+
+	eth(&f, 0x86dd);
+	s = ip6(&f, 0);                         /* hop-by-hop first */
+	ext(&f, 6, 0);
+	tcp(&f, 1, 2, 5);
+	ip6_end(&f, s);
+	assert_false(taken(&f, f.n));
+}
 
 static struct rte_mempool *pool;
 
@@ -835,12 +953,12 @@ apply_case(bool with_vlan, bool with_tag, uint16_t in_sgt, uint8_t op, sgt_t sgt
 	tagged_frame(&in, with_vlan, with_tag, in_sgt);
 	tagged_frame(&want, with_vlan, want_tag, want_sgt);
 	m = mbuf_of(&in);
-	assert_int_equal(pkt_parse(rte_pktmbuf_mtod(m, uint8_t *),
+	assert_int_equal(parse_checked(rte_pktmbuf_mtod(m, uint8_t *),
 				   rte_pktmbuf_data_len(m), &meta), DROP_NONE);
 	assert_int_equal(inline_tag_apply(m, &meta, op, sgt), DROP_NONE);
 	assert_mbuf_is(m, &want);
 	/* what went out parses as what we meant */
-	assert_int_equal(pkt_parse(rte_pktmbuf_mtod(m, uint8_t *),
+	assert_int_equal(parse_checked(rte_pktmbuf_mtod(m, uint8_t *),
 				   rte_pktmbuf_data_len(m), &meta), DROP_NONE);
 	assert_int_equal(meta.has_tag, want_tag);
 	if (want_tag)
@@ -887,7 +1005,7 @@ test_tag_no_headroom(void **state)
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)in.n);
 	assert_non_null(p);
 	memcpy(p, in.b, in.n);
-	assert_int_equal(pkt_parse(p, in.n, &meta), DROP_NONE);
+	assert_int_equal(parse_checked(p, in.n, &meta), DROP_NONE);
 	assert_int_equal(inline_tag_apply(m, &meta, CONFIG_TAG_ADD, 9), DROP_TAG_ROOM);
 	assert_mbuf_is(m, &in);
 	/* rewriting an existing tag needs no room */
@@ -896,7 +1014,7 @@ test_tag_no_headroom(void **state)
 	tagged_frame(&in, false, true, 3);
 	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)in.n);
 	memcpy(p, in.b, in.n);
-	assert_int_equal(pkt_parse(p, in.n, &meta), DROP_NONE);
+	assert_int_equal(parse_checked(p, in.n, &meta), DROP_NONE);
 	assert_int_equal(inline_tag_apply(m, &meta, CONFIG_TAG_ADD, 9), DROP_NONE);
 	assert_int_equal(rte_pktmbuf_mtod(m, uint8_t *)[19], 9);
 	rte_pktmbuf_free(m);
@@ -916,24 +1034,24 @@ test_segments(void **state)
 	s = ip4(&f, 6, 0, 0);
 	tcp(&f, 1111, 443, 5);
 	set16(&f, s + 2, 9000);         /* the rest is in later segments */
-	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 9000, &m), DROP_NONE);
+	assert_int_equal(parse_seg_checked(f.b, f.n, 14 + 9000, &m), DROP_NONE);
 	assert_true(m.l4.has_ports);
 	assert_int_equal(m.l4.dport, 443);
 	/* the IP length still may not exceed the frame */
-	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 8999, &m), DROP_BAD_IPV4);
+	assert_int_equal(parse_seg_checked(f.b, f.n, 14 + 8999, &m), DROP_BAD_IPV4);
 	/* nor may the headers leave the first segment */
-	assert_int_equal(pkt_parse_seg(f.b, 14 + 30, 14 + 9000, &m), DROP_BAD_L4);
-	assert_int_equal(pkt_parse_seg(f.b, 14 + 10, 14 + 9000, &m), DROP_BAD_IPV4);
+	assert_int_equal(parse_seg_checked(f.b, 14 + 30, 14 + 9000, &m), DROP_BAD_L4);
+	assert_int_equal(parse_seg_checked(f.b, 14 + 10, 14 + 9000, &m), DROP_BAD_IPV4);
 
 	eth(&f, 0x86DD);
 	s = ip6(&f, 0);
 	ext(&f, 6, 0);                  /* hop-by-hop, then TCP */
 	tcp(&f, 2222, 22, 5);
 	set16(&f, s + 4, 9000);
-	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 40 + 9000, &m), DROP_NONE);
+	assert_int_equal(parse_seg_checked(f.b, f.n, 14 + 40 + 9000, &m), DROP_NONE);
 	assert_int_equal(m.l4.dport, 22);
-	assert_int_equal(pkt_parse_seg(f.b, f.n, 14 + 40 + 8999, &m), DROP_BAD_IPV6);
-	assert_int_equal(pkt_parse_seg(f.b, 14 + 44, 14 + 40 + 9000, &m), DROP_BAD_IPV6);
+	assert_int_equal(parse_seg_checked(f.b, f.n, 14 + 40 + 8999, &m), DROP_BAD_IPV6);
+	assert_int_equal(parse_seg_checked(f.b, 14 + 44, 14 + 40 + 9000, &m), DROP_BAD_IPV6);
 }
 
 int
@@ -954,6 +1072,7 @@ main(void)
 		cmocka_unit_test(test_ipv6_ext_walk),
 		cmocka_unit_test(test_bad_ipv6),
 		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_fast_path),
 	};
 	const struct CMUnitTest tag_tests[] = {
 		cmocka_unit_test(test_tag_add),
