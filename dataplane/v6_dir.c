@@ -35,6 +35,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "group_pool.h"
+#include "select.h"
 
 #define L0_BITS 16
 #define L0_ENTRIES (UINT32_C(1) << L0_BITS)
@@ -54,6 +55,8 @@
 #define CHUNK_GROUPS (UINT32_C(1) << CHUNK_SHIFT)
 _Static_assert(GROUP_POOL_CHUNK_BYTES / GROUP_BYTES == CHUNK_GROUPS,
 	       "the readers' group address must be the pool's");
+_Static_assert((E_INDEX_MASK >> CHUNK_SHIFT) < GROUP_POOL_MAX_CHUNKS,
+	       "any entry's index bits must name an element of chunk[]");
 
 /* The writer's view of one group. */
 struct group_meta {
@@ -439,8 +442,11 @@ v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len)
 
 /* Where an address goes from entry e at the level of addr[byte]: the
  * child group's entry, or e itself (self: the caller's copy) once it is
- * not a group. Without a branch, which a cache miss would leave
- * unresolved and mispredicted, squashing the other addresses' work. */
+ * not a group. Without a branch, which would mispredict wherever the
+ * burst's addresses end their walks at different levels (a select: GCC
+ * makes a plain ?: of these a branch). From an entry that is not a
+ * group, the child's address is made of bits that are not an index, and
+ * not followed: d->pool.chunk[] has an element for any of them. */
 static inline const uint32_t *
 next_entry(const struct v6_dir *d, const uint32_t *self, uint32_t e,
 	   const uint8_t *addr, uint32_t byte)
@@ -448,8 +454,9 @@ next_entry(const struct v6_dir *d, const uint32_t *self, uint32_t e,
 	uint32_t g = e & E_INDEX_MASK;
 	const uint32_t *c = d->pool.chunk[g >> CHUNK_SHIFT];
 
-	return (e & E_GROUP) ?
-	       c + ((g & (CHUNK_GROUPS - 1)) << 8) + addr[byte] : self;
+	return select_ptr((e & E_GROUP) != 0,
+			  c + ((g & (CHUNK_GROUPS - 1)) << 8) + addr[byte],
+			  self);
 }
 
 /* Each address's binding from the entry its walk ended on. */
