@@ -805,10 +805,12 @@ struct info_fill {
 	char groups[2][56];             /* IPv4, IPv6: "3907 (3.1 MiB)" */
 };
 
-/* What the tables took by need, beside their fixed first levels. */
+/* What the IPv4 table took by need, beside its fixed first level, and the
+ * IPv6 prefix table's slots in use (bindings, and deleted ones until its
+ * next rebuild) with its size, fixed at start. */
 static const char *const info_groups[2][3] = {
 	{ "ipv4_groups", "ipv4_group_bytes", "IPv4 /24 groups" },
-	{ "ipv6_groups", "ipv6_group_bytes", "IPv6 trie groups" },
+	{ "ipv6_prefix_slots", "ipv6_prefix_bytes", "IPv6 prefix slots" },
 };
 
 static void

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The groups of lookup entries that v4_dir and v6_dir hang below their
- * first level: allocated by need, one 2 MiB chunk (a huge page) of groups
- * at a time, each with the writer's notes on it beside; a released group
- * is used again only once every reader that may still see it has moved on
- * (RCU), rather than waiting for that a new chunk is taken. One writer;
- * readers only follow chunk[].
+ * The groups of lookup entries that v4_dir hangs below its first level:
+ * allocated by need, one 2 MiB chunk (a huge page) of groups at a time,
+ * each with the writer's notes on it beside; a released group is used
+ * again only once every reader that may still see it has moved on (RCU),
+ * rather than waiting for that a new chunk is taken. One writer; readers
+ * only follow chunk[].
  */
 #ifndef SGTGW_GROUP_POOL_H
 #define SGTGW_GROUP_POOL_H

@@ -71,6 +71,7 @@ gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
 	a->n6 = 0;
 	b->n_ip4 = 0;
 	b->n_ip6 = 0;
+	b->n_ip = 0;
 	for (uint16_t i = 0; i < b->n; i++) {
 		const struct pkt_meta *m = &b->meta[i];
 		bool tagged = trusted && m->has_tag;
@@ -78,6 +79,8 @@ gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
 		if (!b->valid[i])
 			continue;
 		b->sgt[i] = tagged ? m->tag_sgt : dflt;
+		b->ip[b->n_ip] = i;
+		b->n_ip += m->family != PKT_NON_IP;
 		if (m->family == PKT_IPV4) {
 			b->ip4[b->n_ip4++] = i;
 			/* Tagged: the destination's, read and not used. */
@@ -149,20 +152,11 @@ log_hit(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i,
 		counter_add(&w->ctr->log_ring_full, 1);
 }
 
-/* Between two passes over the IPv4 packets: one more level of the IPv6
- * addresses' walk, whose lines then come in during the next pass. */
-static inline void
-step(struct sgt_table_v6_walk *bg)
-{
-	if (bg != NULL)
-		sgt_table_v6_walk_step(bg);
-}
-
 /* Each listed packet's cell from the dense matrix: every entry's line
  * prefetched before the first is read. */
 static void
 cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b,
-	    const uint16_t *ip, uint16_t n, struct sgt_table_v6_walk *bg)
+	    const uint16_t *ip, uint16_t n)
 {
 	uint32_t at[SGTGW_BURST];
 
@@ -173,7 +167,6 @@ cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b,
 			pc->sgt_idx[b->dgt[i]];
 		rte_prefetch0(&pc->matrix[at[k]]);
 	}
-	step(bg);
 	for (uint16_t k = 0; k < n; k++)
 		b->cell[ip[k]] = pc->matrix[at[k]];
 }
@@ -181,7 +174,7 @@ cells_dense(const struct policy_compiled *pc, struct pipeline_burst *b,
 /* The same from the sparse matrix: each pair's home bucket prefetched. */
 static void
 cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b,
-	     const uint16_t *ip, uint16_t n, struct sgt_table_v6_walk *bg)
+	     const uint16_t *ip, uint16_t n)
 {
 	uint32_t key[SGTGW_BURST], bucket[SGTGW_BURST];
 
@@ -192,7 +185,6 @@ cells_sparse(const struct policy_compiled *pc, struct pipeline_burst *b,
 		bucket[k] = policy_pair_bucket(pc, key[k]);
 		rte_prefetch0(&pc->buckets[bucket[k]]);
 	}
-	step(bg);
 	for (uint16_t k = 0; k < n; k++)
 		b->cell[ip[k]] = policy_pair_find(pc, key[k], bucket[k]);
 }
@@ -230,21 +222,19 @@ log_verdict(struct dp_worker *w, const struct pipeline_burst *b, uint16_t i)
  * of them: no ACE read) and, for the others, names their ACEs (shared
  * between cells, so few and cached); then the decisions by ACEs. Each
  * packet's one counter pair is prefetched as soon as its verdict is
- * known. bg, if any, is stepped between passes.
+ * known.
  */
 static void
-judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
-      struct sgt_table_v6_walk *bg)
+judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n)
 {
 	const struct policy_compiled *pc = b->policy;
 	uint16_t by_aces[SGTGW_BURST];
 	uint16_t n_by_aces = 0;
 
 	if (pc->matrix != NULL)
-		cells_dense(pc, b, ip, n, bg);
+		cells_dense(pc, b, ip, n);
 	else
-		cells_sparse(pc, b, ip, n, bg);
-	step(bg);
+		cells_sparse(pc, b, ip, n);
 	/* Without a branch on whether the cell has ACEs, which mixed traffic
 	 * would mispredict: a cell with ACEs gets its verdict later. */
 	for (uint16_t k = 0; k < n; k++) {
@@ -262,7 +252,6 @@ judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
 		rte_prefetch0(select_ptr(aces, &pc->aces[r->ace_first],
 					 b->count[i]));
 	}
-	step(bg);
 	for (uint16_t k = 0; k < n_by_aces; k++) {
 		uint16_t i = by_aces[k];
 
@@ -275,10 +264,11 @@ judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n,
 
 /*
  * Both groups and the verdict of every IP packet of the burst: one bulk
- * lookup per address family over all of the burst's addresses; the IPv6
- * trie, whose levels depend on each other, is walked a level at a time
- * while the IPv4 packets are looked up and judged, then the IPv6 packets
- * are judged.
+ * lookup per address family over all of the burst's addresses, the IPv6
+ * one's probes prefetched before the IPv4 one runs and resolved after it;
+ * then every IP packet, of either family, judged in one set of passes (a
+ * burst has few IPv6 packets: passes of their own would cost more in
+ * loop overhead than they do).
  */
 static void
 classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
@@ -286,25 +276,21 @@ classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
 	const struct dp_port *port = &w->dp->ports[b->in_port];
 	const struct sgt_table *t = w->dp->table;
 	struct burst_addrs a;
-	struct sgt_table_v6_walk walk, *bg = NULL;
+	struct sgt_table_v6_lookup v6;
 
 	gather_addrs(port, b, &a);
-	if (a.n6) {
-		bg = &walk;
-		sgt_table_v6_walk_begin(t, (const uint8_t (*)[16])a.v6, a.n6,
-					bg);
-	}
+	if (a.n6)
+		sgt_table_v6_lookup_begin(t, (const uint8_t (*)[16])a.v6, a.n6,
+					  &v6);
 	if (a.n4) {
 		sgt_table_lookup_v4_bulk(t, a.v4, a.n4, a.sgt4, a.found4);
-		step(bg);
 		apply_groups(port, b, b->ip4, b->n_ip4, &a, a.sgt4, a.found4);
-		judge(b, b->ip4, b->n_ip4, bg);
 	}
-	if (bg != NULL) {
-		sgt_table_v6_walk_end(bg, a.sgt6, a.found6);
+	if (a.n6) {
+		sgt_table_v6_lookup_end(&v6, a.sgt6, a.found6);
 		apply_groups(port, b, b->ip6, b->n_ip6, &a, a.sgt6, a.found6);
-		judge(b, b->ip6, b->n_ip6, NULL);
 	}
+	judge(b, b->ip, b->n_ip);
 }
 
 /* Count an IP packet's verdict (and log it, if its rule says so);

@@ -50,8 +50,9 @@ struct pipeline_burst {
 	uint8_t verdict[SGTGW_BURST];
 	uint32_t ace[SGTGW_BURST];
 	struct cell_count *count[SGTGW_BURST]; /* the verdict's counters */
-	uint16_t n_ip4, n_ip6;          /* valid IP frames, in order */
-	uint16_t ip4[SGTGW_BURST], ip6[SGTGW_BURST];
+	/* Valid IP frames, in order: each family's, and both. */
+	uint16_t n_ip4, n_ip6, n_ip;
+	uint16_t ip4[SGTGW_BURST], ip6[SGTGW_BURST], ip[SGTGW_BURST];
 };
 
 /* Run the burst b (n, in_port, pkts set) through w's tables and policy;

@@ -2,13 +2,14 @@
 /*
  * IP-to-SGT tables (see sgt_table.h): IPv4 in v4_dir (hosts and prefixes
  * in one DIR-24-8 table, v4_dir.h says why), IPv6 hosts in an rte_hash and
- * IPv6 prefixes in v6_dir (a multibit trie, v6_dir.h says why).
+ * IPv6 prefixes in v6_dir (a hash probed once per prefix length in use,
+ * v6_dir.h says why).
  *
- * Why IPv6 host bindings live in a hash beside the trie rather than in it
- * as /128s: ISE and SXP push host bindings by the hundred thousand, and
- * each would take up to 14 trie groups. The hash updates in constant time,
- * and a /128 is by definition the longest match: a hash hit ends the
- * lookup, only misses go on to the trie.
+ * Why IPv6 host bindings live in a hash of their own rather than in
+ * v6_dir as /128s: ISE and SXP push host bindings by the hundred thousand,
+ * and a length of their own would add a probe to every IPv6 lookup that
+ * misses them; rte_hash takes them in bulk, and a /128 is by definition
+ * the longest match: its hit overrides what the prefixes said.
  *
  * v4_dir and v6_dir keep no /0, so a /0 binding is kept here, in one word
  * the readers load once per burst.
@@ -466,25 +467,27 @@ lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
 }
 
 void
-sgt_table_v6_walk_begin(const struct sgt_table *t, const uint8_t (*addr)[16],
-			uint32_t n, struct sgt_table_v6_walk *w)
+sgt_table_v6_lookup_begin(const struct sgt_table *t, const uint8_t (*addr)[16],
+			  uint32_t n, struct sgt_table_v6_lookup *l)
 {
-	w->t = t;
+	l->t = t;
 	for (uint32_t i = 0; i < n; i++)
-		w->addr[i] = addr[i];
-	v6_dir_walk_begin(&w->dir, t->d6, w->addr, n);
+		l->addr[i] = addr[i];
+	v6_dir_lookup_begin(&l->pfx, t->d6, l->addr, n);
 }
 
 void
-sgt_table_v6_walk_end(struct sgt_table_v6_walk *w, sgt_t *sgt, bool *found)
+sgt_table_v6_lookup_end(struct sgt_table_v6_lookup *l, sgt_t *sgt,
+			bool *found)
 {
-	const struct sgt_table *t = w->t;
+	const struct sgt_table *t = l->t;
 	uint32_t miss[SGT_TABLE_BULK_MAX];
 
-	v6_dir_walk_end(&w->dir, __atomic_load_n(&t->v6_default,
-						 __ATOMIC_RELAXED), sgt, found);
+	v6_dir_lookup_end(&l->pfx, __atomic_load_n(&t->v6_default,
+						   __ATOMIC_RELAXED),
+			  sgt, found);
 	/* A host binding's hits overwrite what the prefixes said. */
-	host_lookup(t->h6, &t->n.v6_hosts, (const void **)w->addr, w->dir.n,
+	host_lookup(t->h6, &t->n.v6_hosts, (const void **)l->addr, l->pfx.n,
 		    sgt, found, miss);
 }
 
@@ -504,13 +507,13 @@ void
 sgt_table_lookup_v6_bulk(const struct sgt_table *t, const uint8_t (*addr)[16],
 			 uint32_t n, sgt_t *sgt, bool *found)
 {
-	struct sgt_table_v6_walk w;
+	struct sgt_table_v6_lookup l;
 	uint32_t done, k;
 
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
-		sgt_table_v6_walk_begin(t, addr + done, k, &w);
-		sgt_table_v6_walk_end(&w, sgt + done, found + done);
+		sgt_table_v6_lookup_begin(t, addr + done, k, &l);
+		sgt_table_v6_lookup_end(&l, sgt + done, found + done);
 	}
 }
 
@@ -523,6 +526,6 @@ sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s)
 	s->v6_prefixes = __atomic_load_n(&t->n.v6_prefixes, __ATOMIC_RELAXED);
 	s->v4_groups = t->d4 != NULL ? v4_dir_groups(t->d4) : 0;
 	s->v4_group_bytes = t->d4 != NULL ? v4_dir_group_bytes(t->d4) : 0;
-	s->v6_groups = t->d6 != NULL ? v6_dir_groups(t->d6) : 0;
-	s->v6_group_bytes = t->d6 != NULL ? v6_dir_group_bytes(t->d6) : 0;
+	s->v6_slots = t->d6 != NULL ? v6_dir_slots_used(t->d6) : 0;
+	s->v6_table_bytes = t->d6 != NULL ? v6_dir_bytes(t->d6) : 0;
 }

@@ -3,9 +3,9 @@
  * IP-to-SGT lookup tables:
  *   IPv4 hosts and prefixes  v4_dir (DIR-24-8, v4_dir.h)
  *   IPv6 hosts               rte_hash (16-byte keys, lock-free readers)
- *   IPv6 prefixes            v6_dir (multibit trie, v6_dir.h)
- * An IPv6 lookup tries the host table first (a /128 is the longest match),
- * then the longest prefix. One writer at a time; readers never lock.
+ *   IPv6 prefixes            v6_dir (hash per prefix length, v6_dir.h)
+ * An IPv6 address's host binding, if any, is its answer (a /128 is the
+ * longest match), else its longest prefix. One writer at a time; readers never lock.
  * Lookups work on whole bursts.
  */
 #ifndef SGTGW_SGT_TABLE_H
@@ -67,27 +67,23 @@ void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
 			      sgt_t *sgt, bool *found);
 
 /*
- * The IPv6 bulk lookup taken one trie level at a time (v6_dir.h's walk),
- * n <= SGT_TABLE_BULK_MAX: sgt_table_lookup_v6_bulk is begin then end.
- * Every address walks the prefix trie; host bindings, looked up at the
- * end, take precedence.
+ * The IPv6 bulk lookup in two halves (v6_dir.h), n <= SGT_TABLE_BULK_MAX:
+ * begin prefetches what the prefix table's probes read, end resolves them
+ * and looks up the host bindings, which take precedence.
+ * sgt_table_lookup_v6_bulk is begin then end. The addresses must stay
+ * readable until end (the host lookup reads them there).
  */
-struct sgt_table_v6_walk {
+struct sgt_table_v6_lookup {
 	const struct sgt_table *t;
 	const uint8_t *addr[SGT_TABLE_BULK_MAX];
-	struct v6_dir_walk dir;
+	struct v6_dir_lookup pfx;
 };
 
-void sgt_table_v6_walk_begin(const struct sgt_table *t,
-			     const uint8_t (*addr)[16], uint32_t n,
-			     struct sgt_table_v6_walk *w);
-static inline bool
-sgt_table_v6_walk_step(struct sgt_table_v6_walk *w)
-{
-	return v6_dir_walk_step(&w->dir);
-}
-void sgt_table_v6_walk_end(struct sgt_table_v6_walk *w, sgt_t *sgt,
-			   bool *found);
+void sgt_table_v6_lookup_begin(const struct sgt_table *t,
+			       const uint8_t (*addr)[16], uint32_t n,
+			       struct sgt_table_v6_lookup *l);
+void sgt_table_v6_lookup_end(struct sgt_table_v6_lookup *l, sgt_t *sgt,
+			     bool *found);
 
 struct sgt_table_stats {
 	uint32_t v4_hosts, v4_prefixes, v6_hosts, v6_prefixes;
@@ -95,10 +91,10 @@ struct sgt_table_stats {
 	 * memory allocated for them. */
 	uint32_t v4_groups;
 	uint64_t v4_group_bytes;
-	/* IPv6 prefix trie groups in use (prefixes longer than /16), and the
-	 * memory allocated for them. */
-	uint32_t v6_groups;
-	uint64_t v6_group_bytes;
+	/* Slots of the IPv6 prefix table holding a binding or a deleted one
+	 * (until the table's next rebuild), and the table's bytes. */
+	uint32_t v6_slots;
+	uint64_t v6_table_bytes;
 };
 void sgt_table_stats(const struct sgt_table *t, struct sgt_table_stats *s);
 

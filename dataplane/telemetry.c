@@ -316,10 +316,10 @@ info_managed(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "resync_count", st.updates.resyncs);
 }
 
-/* Per table: "ipv4_hosts" (bindings held) and "ipv4_hosts_limit"; and
- * what the IPv4 table allocates by need, "ipv4_groups" (/24s with hosts or
- * longer prefixes) and "ipv4_group_bytes", and the IPv6 prefix trie,
- * "ipv6_groups" and "ipv6_group_bytes". */
+/* Per table: "ipv4_hosts" (bindings held) and "ipv4_hosts_limit"; what
+ * the IPv4 table allocates by need, "ipv4_groups" (/24s with hosts or
+ * longer prefixes) and "ipv4_group_bytes"; and the IPv6 prefix table's
+ * slots in use, "ipv6_prefix_slots", and size, "ipv6_prefix_bytes". */
 static void
 info_tables(struct rte_tel_data *d)
 {
@@ -339,8 +339,8 @@ info_tables(struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_u64(d, "ipv4_groups", st.v4_groups);
 	rte_tel_data_add_dict_u64(d, "ipv4_group_bytes", st.v4_group_bytes);
-	rte_tel_data_add_dict_u64(d, "ipv6_groups", st.v6_groups);
-	rte_tel_data_add_dict_u64(d, "ipv6_group_bytes", st.v6_group_bytes);
+	rte_tel_data_add_dict_u64(d, "ipv6_prefix_slots", st.v6_slots);
+	rte_tel_data_add_dict_u64(d, "ipv6_prefix_bytes", st.v6_table_bytes);
 }
 
 static uint64_t

@@ -541,8 +541,8 @@ info_table_limits(void **state)
 		 "\"ipv4_prefixes_limit\": 16384, \"ipv6_hosts\": 0, "
 		 "\"ipv6_hosts_limit\": 200000, \"ipv6_prefixes\": 1, "
 		 "\"ipv6_prefixes_limit\": 4096, \"ipv4_groups\": 3907, "
-		 "\"ipv4_group_bytes\": 3268608, \"ipv6_groups\": 12, "
-		 "\"ipv6_group_bytes\": 2228224}", (int)strlen(info_json) - 1,
+		 "\"ipv4_group_bytes\": 3268608, \"ipv6_prefix_slots\": 12, "
+		 "\"ipv6_prefix_bytes\": 524352}", (int)strlen(info_json) - 1,
 		 info_json);
 	text = render_info(json, NULL, &rc, err);
 	assert_int_equal(rc, 0);
@@ -553,7 +553,7 @@ info_table_limits(void **state)
 		 "  IPv6 hosts          : 0 of 200000\n"
 		 "  IPv6 prefixes       : 1 of 4096\n"
 		 "  IPv4 /24 groups     : 3907 (3.1 MiB)\n"
-		 "  IPv6 trie groups    : 12 (2.1 MiB)\n%s",
+		 "  IPv6 prefix slots   : 12 (0.5 MiB)\n%s",
 		 (int)(at - info_body), info_body, at);
 	assert_string_equal(text, want);
 	free(text);
