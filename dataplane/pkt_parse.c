@@ -76,7 +76,7 @@ const uint8_t pkt_l4_min_len[256] = {
 const uint8_t pkt_no_ports[20] = { [12] = 5 << 4 };
 
 /* Without a branch on the protocol, which mixed traffic would mispredict:
- * a frame without ports reads zeros from no_ports. */
+ * a frame without ports reads zeros from pkt_no_ports. */
 static __rte_always_inline enum drop_reason
 parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {
@@ -180,7 +180,7 @@ parse_ipv6(const uint8_t *ip, uint32_t seen, uint32_t len, struct pkt_meta *m)
 
 enum drop_reason
 pkt_parse_full(const uint8_t *data, uint32_t seen, uint32_t frame_len,
-	      struct pkt_meta *m)
+	       struct pkt_meta *m)
 {
 	uint32_t len = RTE_MIN(seen, frame_len);
 	uint32_t off = 12;

@@ -56,15 +56,8 @@ enum drop_reason pkt_parse_full(const uint8_t *data, uint32_t seen,
 extern const uint8_t pkt_l4_min_len[256];
 extern const uint8_t pkt_no_ports[20];
 
-/*
- * The fast path: the frames that make up nearly all traffic, untagged
- * Ethernet with IPv4 without options and not a later fragment, or IPv6
- * straight to TCP, UDP or ICMPv6, each whole and consistent, in a few
- * dozen instructions and no call. It fills meta exactly as pkt_parse_full
- * would (the fuzz harness and the unit tests hold it to that) and returns
- * true; for any other frame, good or bad, it returns false and leaves the
- * verdict to pkt_parse_full.
- */
+/* The fast path's pieces (pkt_parse_plain below): each returns false for
+ * a frame it does not take, which pkt_parse_full then parses. */
 static inline bool
 pkt_parse_plain_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {
@@ -124,6 +117,15 @@ pkt_parse_plain_ipv6(const uint8_t *ip, uint32_t seen, uint32_t len,
 	return pkt_parse_plain_l4(ip + 40, (end < seen ? end : seen) - 40, m);
 }
 
+/*
+ * The fast path: the frames that make up nearly all traffic, untagged
+ * Ethernet with IPv4 without options and not a later fragment, or IPv6
+ * straight to TCP, UDP or ICMPv6, each whole and consistent, in a few
+ * dozen instructions and no call. It fills meta exactly as pkt_parse_full
+ * would (the fuzz harness and the unit tests hold it to that) and returns
+ * true; for any other frame, good or bad, it returns false and leaves the
+ * verdict to pkt_parse_full.
+ */
 static inline bool
 pkt_parse_plain(const uint8_t *data, uint32_t seen, uint32_t frame_len,
 		struct pkt_meta *m)

@@ -5,7 +5,8 @@
  *   IPv6 hosts               rte_hash (16-byte keys, lock-free readers)
  *   IPv6 prefixes            v6_dir (hash per prefix length, v6_dir.h)
  * An IPv6 address's host binding, if any, is its answer (a /128 is the
- * longest match), else its longest prefix. One writer at a time; readers never lock.
+ * longest match), else its longest prefix. One writer at a time; readers
+ * never lock.
  * Lookups work on whole bursts.
  */
 #ifndef SGTGW_SGT_TABLE_H

@@ -57,12 +57,11 @@ struct v6_dir_table {
 };
 
 struct v6_dir {
-	/* Read by the workers. */
-	const struct v6_dir_table *tab;
+	/* Read by the workers (the writer changes tab only by a rebuild). */
+	struct v6_dir_table *tab;
 	uint64_t lens[2];       /* bit len - 1: a binding of that length */
 
 	/* The writer's own. */
-	struct v6_dir_table *own;       /* == tab */
 	struct rte_rcu_qsbr *rcu;
 	int socket_id;
 	uint32_t n_buckets;
@@ -77,21 +76,42 @@ struct v6_key {
 	uint8_t len;
 };
 
+static inline uint64_t
+load_be64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_64(v);
+}
+
+/* The masks of a prefix length (1-127: neither shift is by 64), for the
+ * high and low 64 bits of an address in host order. */
+static inline void
+len_masks(uint8_t len, uint64_t *hi, uint64_t *lo)
+{
+	*hi = len >= 64 ? ~UINT64_C(0) : ~UINT64_C(0) << (64 - len);
+	*lo = len <= 64 ? 0 : ~UINT64_C(0) << (128 - len);
+}
+
 static inline struct v6_key
 key_of(const uint8_t *addr, uint8_t len)
 {
-	uint64_t hi, lo;
+	uint64_t mhi, mlo;
 
-	memcpy(&hi, addr, 8);
-	memcpy(&lo, addr + 8, 8);
-	hi = rte_be_to_cpu_64(hi);
-	lo = rte_be_to_cpu_64(lo);
-	/* len is 1-127: neither shift is by 64. */
+	len_masks(len, &mhi, &mlo);
 	return (struct v6_key){
-		.hi = len >= 64 ? hi : hi & ~UINT64_C(0) << (64 - len),
-		.lo = len <= 64 ? 0 : lo & ~UINT64_C(0) << (128 - len),
+		.hi = load_be64(addr) & mhi,
+		.lo = load_be64(addr + 8) & mlo,
 		.len = len,
 	};
+}
+
+/* The word of a slot holding a binding. */
+static inline uint32_t
+word_of(uint8_t len, sgt_t sgt)
+{
+	return SLOT_VALID | (uint32_t)len << SLOT_LEN_SHIFT | sgt;
 }
 
 static inline uint32_t
@@ -103,8 +123,7 @@ key_hash(const struct v6_key *k)
 static inline bool
 slot_holds(const struct v6_slot *s, uint32_t word, const struct v6_key *k)
 {
-	return (word & SLOT_KEY_MASK) ==
-	       (SLOT_VALID | (uint32_t)k->len << SLOT_LEN_SHIFT) &&
+	return (word & SLOT_KEY_MASK) == word_of(k->len, 0) &&
 	       s->hi == k->hi && s->lo == k->lo;
 }
 
@@ -165,9 +184,7 @@ table_put(struct v6_dir_table *t, struct v6_slot *s, uint32_t probe,
 {
 	__atomic_store_n(&s->hi, k->hi, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->lo, k->lo, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->word, SLOT_VALID |
-			 (uint32_t)k->len << SLOT_LEN_SHIFT | sgt,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s->word, word_of(k->len, sgt), __ATOMIC_RELEASE);
 	if (probe > t->max_probe)
 		__atomic_store_n(&t->max_probe, probe, __ATOMIC_RELEASE);
 }
@@ -177,7 +194,7 @@ table_put(struct v6_dir_table *t, struct v6_slot *s, uint32_t probe,
 static int
 rebuild(struct v6_dir *d)
 {
-	struct v6_dir_table *old = d->own, *t = table_alloc(d);
+	struct v6_dir_table *old = d->tab, *t = table_alloc(d);
 	uint32_t used = 0;
 
 	if (t == NULL)
@@ -200,7 +217,6 @@ rebuild(struct v6_dir *d)
 		}
 	}
 	__atomic_store_n(&d->tab, t, __ATOMIC_RELEASE);
-	d->own = t;
 	__atomic_store_n(&d->used, used, __ATOMIC_RELAXED);
 	if (d->rcu != NULL)
 		rte_rcu_qsbr_synchronize(d->rcu, RTE_QSBR_THRID_INVALID);
@@ -233,11 +249,9 @@ v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len, sgt_t sgt,
 	    sgt > SGT_MAX)
 		return -EINVAL;
 	k = key_of(addr, len);
-	s = table_find(d->own, &k, &free_slot, &probe);
+	s = table_find(d->tab, &k, &free_slot, &probe);
 	if (s != NULL) {
-		__atomic_store_n(&s->word, SLOT_VALID |
-				 (uint32_t)len << SLOT_LEN_SHIFT | sgt,
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(&s->word, word_of(len, sgt), __ATOMIC_RELEASE);
 		return 0;
 	}
 	if (!room)
@@ -251,11 +265,11 @@ v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len, sgt_t sgt,
 		if (rc != 0)
 			return rc;
 		/* Not there before the rebuild, nor after it. */
-		(void)table_find(d->own, &k, &free_slot, &probe);
+		(void)table_find(d->tab, &k, &free_slot, &probe);
 		if (free_slot == NULL)
 			return -ENOSPC;
 	}
-	table_put(d->own, free_slot, probe, &k, sgt);
+	table_put(d->tab, free_slot, probe, &k, sgt);
 	__atomic_store_n(&d->used, d->used + 1, __ATOMIC_RELAXED);
 	if (d->rules_at[len]++ == 0)
 		lens_set(d, len, true);
@@ -272,7 +286,7 @@ v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len)
 	if (d == NULL || addr == NULL || len == 0 || len > 127)
 		return -EINVAL;
 	k = key_of(addr, len);
-	s = table_find(d->own, &k, &free_slot, &probe);
+	s = table_find(d->tab, &k, &free_slot, &probe);
 	if (s == NULL)
 		return -ENOENT;
 	__atomic_store_n(&s->word, SLOT_DEAD, __ATOMIC_RELEASE);
@@ -282,15 +296,6 @@ v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len)
 }
 
 /* ---- lookups ---- */
-
-static inline uint64_t
-load_be64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return rte_be_to_cpu_64(v);
-}
 
 /* The lengths in use, longest first, with their masks. */
 static void
@@ -302,14 +307,10 @@ lookup_lengths(struct v6_dir_lookup *l, const struct v6_dir *d)
 		while (m != 0) {
 			int bit = 63 - __builtin_clzll(m);
 			uint8_t len = (uint8_t)(w * 64 + bit + 1);
-			struct v6_key all = key_of((const uint8_t[16]){
-				0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-				0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
-				len);
 
 			l->len[l->n_lens] = len;
-			l->mask_hi[l->n_lens] = all.hi;
-			l->mask_lo[l->n_lens] = all.lo;
+			len_masks(len, &l->mask_hi[l->n_lens],
+				  &l->mask_lo[l->n_lens]);
 			l->n_lens++;
 			m &= ~(UINT64_C(1) << bit);
 		}
@@ -428,13 +429,12 @@ v6_dir_create(const struct v6_dir_params *p)
 	d->socket_id = p->socket_id;
 	/* Two slots a binding of the limit: at most half full of them. */
 	d->n_buckets = rte_align32pow2(p->max_prefixes);
-	d->own = table_alloc(d);
-	if (d->own == NULL) {
+	d->tab = table_alloc(d);
+	if (d->tab == NULL) {
 		rte_free(d);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	d->tab = d->own;
 	return d;
 }
 
@@ -443,6 +443,6 @@ v6_dir_free(struct v6_dir *d)
 {
 	if (d == NULL)
 		return;
-	rte_free(d->own);
+	rte_free(d->tab);
 	rte_free(d);
 }

@@ -1450,8 +1450,11 @@ test_v6_prefixes_churn(void **state)
 		assert_stats(t, 0, 0, 0, n);
 		sgt_table_stats(t, &st);
 		/* Live and dead together stay under three quarters of the
-		 * table's two slots a prefix of the limit. */
-		assert_true(st.v6_slots >= n && st.v6_slots <= 3 * n);
+		 * table's slots (32 bytes each): without the rebuilds that
+		 * reclaim the dead ones, the third round would pass that. */
+		assert_true(st.v6_slots >= n &&
+			    (uint64_t)st.v6_slots * 32 * 4 <=
+			    st.v6_table_bytes * 3);
 		t_del += fill_sites6(t, n, false);
 		find_sites6(t, n, false);
 		assert_stats(t, 0, 0, 0, 0);
