@@ -16,6 +16,9 @@ Figures, in one table (or one JSON document with --json):
             the ratio;
   scaling   the same with 1, 2, ... workers, as far as the machine allows.
 
+With --compare REV, instead: the pipeline figures of git revision REV and
+of the working tree, measured in turns (compare.py).
+
 Nothing here is a test: no figure is compared with a threshold.
 
 Safety: every DPDK process gets --no-pci, virtual devices only, its own
@@ -37,7 +40,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sync_bench  # noqa: E402  (beside this file)
+import compare  # noqa: E402  (beside this file)
+import sync_bench  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 L3FWD_SRC = "/usr/share/dpdk/examples/l3fwd"
@@ -410,9 +414,10 @@ def main():
                     help="small sizes, short runs: a smoke run of the whole suite")
     ap.add_argument("--build", default=os.path.join(TOP, "build-bench"),
                     help="build directory (default build-bench, release)")
-    ap.add_argument("--hosts", type=sizes, default=[1000, 100000, 1000000],
+    ap.add_argument("--hosts", type=sizes, default=None,
                     help="IPv4 host bindings for the pipeline (default 1k,100k,1m)")
-    ap.add_argument("--sgts", type=sizes, default=[16, 256, 4096])
+    ap.add_argument("--sgts", type=sizes, default=None,
+                    help="policy sizes for the pipeline (default 16,256,4096)")
     ap.add_argument("--v4-prefixes", type=int, default=100000)
     ap.add_argument("--v6-prefixes", type=int, default=10000)
     ap.add_argument("--e2e-hosts", type=sizes, default=[100000, 1000000],
@@ -434,7 +439,21 @@ def main():
     ap.add_argument("--no-pipeline", action="store_true")
     ap.add_argument("--no-sync", action="store_true",
                     help="skip the controlplane -> dataplane update benchmark")
+    ap.add_argument("--compare", metavar="REV", default=None,
+                    help="instead of the suite: the pipeline figures of git "
+                         "revision REV (before) and of the working tree "
+                         "(after), in alternating rounds (default sizes "
+                         "1k/16, 100k/256, 1m/4096)")
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="--compare: rounds of each build (default 5)")
+    ap.add_argument("--compare-ms", type=int, default=200,
+                    help="--compare: milliseconds per measurement (default 200)")
     args = ap.parse_args()
+    # --compare pairs the default sizes up; a size given is crossed.
+    pairs = [(1000, 16), (100000, 256), (1000000, 4096)] \
+        if args.hosts is None and args.sgts is None else None
+    args.hosts = args.hosts or [1000, 100000, 1000000]
+    args.sgts = args.sgts or [16, 256, 4096]
     ms, repeat = 300, 5
     if args.quick:
         args.hosts, args.sgts = [1000, 100000], [16, 256]
@@ -442,6 +461,8 @@ def main():
         args.e2e_hosts, args.e2e_sgts = [10000], [16]
         args.seconds, args.warmup, args.e2e_repeat = 2.0, 0.5, 1
         ms, repeat = 100, 3
+        if pairs:
+            pairs = [(1000, 16), (100000, 256)]
 
     if len(args.e2e_sgts) < len(args.e2e_hosts):
         args.e2e_sgts += [args.e2e_sgts[-1]] * (len(args.e2e_hosts) - len(args.e2e_sgts))
@@ -452,6 +473,10 @@ def main():
         sys.exit(f"bench: {hugepages_free_mib()} MiB of free hugepages, about {need} "
                  "needed: run scripts/setup.sh (or reserve more 2 MiB pages)")
     dp_exe, bench_exe = ensure_build(args.build)
+    if args.compare:
+        run_compare(args, bench_exe,
+                    pairs or [(h, g) for h in args.hosts for g in args.sgts])
+        return
     if args.dataplane:
         dp_exe = os.path.abspath(args.dataplane)
     res = {"machine": {"cpus": cpu_count(), "model": cpu_model()}}
@@ -491,6 +516,20 @@ def main():
         print()
     else:
         print_tables(res)
+
+
+def run_compare(args, bench_exe, pairs):
+    """--compare: the pipeline figures of REV and of the working tree at
+    each (hosts, SGTs) of pairs."""
+    core = args.pipeline_core if args.pipeline_core is not None else \
+        sorted(os.sched_getaffinity(0))[-1]
+    c = compare.compare(TOP, args.compare, bench_exe, core, pairs, args,
+                        runtime_dir)
+    if args.json:
+        json.dump(c, sys.stdout, indent=1)
+        print()
+    else:
+        compare.print_table(c)
 
 
 def cpu_model():
