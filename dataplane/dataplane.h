@@ -21,7 +21,15 @@
 #include "sgt_table.h"
 
 #define SGTGW_MAX_WORKERS 64
-#define SGTGW_BURST 32
+/*
+ * Frames asked of rx at a time, and judged together. Each burst waits on
+ * its tables a few times in a row (an address's tbl24 entry, then its
+ * group; the pair's matrix bucket; the cell counter), so the more frames
+ * share each wait, the less a frame pays: 128 costs 5-7% fewer cycles a
+ * frame than 32 (tests/bench/README.md), and 256 no fewer than 128. Under
+ * light load rx returns what it has and the burst is as short.
+ */
+#define SGTGW_BURST 128
 #define SGTGW_MAX_RXQ_PER_WORKER (SGTGW_MAX_PORTS * 4)
 
 struct dp_port {

@@ -15,6 +15,10 @@
 
 #define PREFETCH_AHEAD 4
 
+/* IPv6 bulk lookups a burst may need: two addresses a frame. */
+#define V6_LOOKUPS ((2 * SGTGW_BURST + SGT_TABLE_BULK_MAX - 1) / \
+		    SGT_TABLE_BULK_MAX)
+
 static inline void
 drop(struct dp_worker *w, struct pipeline_burst *b, uint16_t i,
      enum drop_reason r)
@@ -51,7 +55,7 @@ struct burst_addrs {
 	uint8_t v6[2 * SGTGW_BURST][16];
 	uint32_t n4, n6;
 	/* Where each frame's addresses are in its family's arrays. */
-	uint8_t src_at[SGTGW_BURST], dst_at[SGTGW_BURST];
+	uint16_t src_at[SGTGW_BURST], dst_at[SGTGW_BURST];
 	sgt_t sgt4[2 * SGTGW_BURST], sgt6[2 * SGTGW_BURST];
 	bool found4[2 * SGTGW_BURST], found6[2 * SGTGW_BURST];
 };
@@ -84,17 +88,17 @@ gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
 		if (m->family == PKT_IPV4) {
 			b->ip4[b->n_ip4++] = i;
 			/* Tagged: the destination's, read and not used. */
-			a->src_at[i] = (uint8_t)a->n4;
+			a->src_at[i] = (uint16_t)a->n4;
 			if (!tagged)
 				a->v4[a->n4++] = m->src4;
-			a->dst_at[i] = (uint8_t)a->n4;
+			a->dst_at[i] = (uint16_t)a->n4;
 			a->v4[a->n4++] = m->dst4;
 		} else if (m->family == PKT_IPV6) {
 			b->ip6[b->n_ip6++] = i;
-			a->src_at[i] = (uint8_t)a->n6;
+			a->src_at[i] = (uint16_t)a->n6;
 			if (!tagged)
 				memcpy(a->v6[a->n6++], m->src6, 16);
-			a->dst_at[i] = (uint8_t)a->n6;
+			a->dst_at[i] = (uint16_t)a->n6;
 			memcpy(a->v6[a->n6++], m->dst6, 16);
 		} else {
 			b->dgt[i] = SGT_UNKNOWN;
@@ -263,9 +267,9 @@ judge(struct pipeline_burst *b, const uint16_t *ip, uint16_t n)
 }
 
 /*
- * Both groups and the verdict of every IP packet of the burst: one bulk
- * lookup per address family over all of the burst's addresses, the IPv6
- * one's probes prefetched before the IPv4 one runs and resolved after it;
+ * Both groups and the verdict of every IP packet of the burst: bulk
+ * lookups per address family over all of the burst's addresses, the IPv6
+ * ones' probes prefetched before the IPv4 ones run and resolved after;
  * then every IP packet, of either family, judged in one set of passes (a
  * burst has few IPv6 packets: passes of their own would cost more in
  * loop overhead than they do).
@@ -276,18 +280,25 @@ classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
 	const struct dp_port *port = &w->dp->ports[b->in_port];
 	const struct sgt_table *t = w->dp->table;
 	struct burst_addrs a;
-	struct sgt_table_v6_lookup v6;
+	/* The IPv6 lookup takes SGT_TABLE_BULK_MAX addresses at a time. */
+	struct sgt_table_v6_lookup v6[V6_LOOKUPS];
+	uint32_t k, done;
 
 	gather_addrs(port, b, &a);
-	if (a.n6)
-		sgt_table_v6_lookup_begin(t, (const uint8_t (*)[16])a.v6, a.n6,
-					  &v6);
+	for (k = 0, done = 0; done < a.n6; k++, done += SGT_TABLE_BULK_MAX)
+		sgt_table_v6_lookup_begin(t, (const uint8_t (*)[16])(a.v6 + done),
+					  RTE_MIN(a.n6 - done,
+						  (uint32_t)SGT_TABLE_BULK_MAX),
+					  &v6[k]);
 	if (a.n4) {
 		sgt_table_lookup_v4_bulk(t, a.v4, a.n4, a.sgt4, a.found4);
 		apply_groups(port, b, b->ip4, b->n_ip4, &a, a.sgt4, a.found4);
 	}
 	if (a.n6) {
-		sgt_table_v6_lookup_end(&v6, a.sgt6, a.found6);
+		for (k = 0, done = 0; done < a.n6;
+		     k++, done += SGT_TABLE_BULK_MAX)
+			sgt_table_v6_lookup_end(&v6[k], a.sgt6 + done,
+						a.found6 + done);
 		apply_groups(port, b, b->ip6, b->n_ip6, &a, a.sgt6, a.found6);
 	}
 	judge(b, b->ip, b->n_ip);

@@ -7,7 +7,7 @@
  * beside them) it builds the IP-to-SGT tables as sgtgw-dataplane would,
  * and for each policy size it compiles the policy, prepares the traffic in
  * mbufs and times pipeline_run() (dataplane/pipeline.c, the worker's code)
- * over bursts of 32 of them, round after round. Also timed on their own:
+ * over bursts of SGTGW_BURST of them, round after round. Also timed on their own:
  * the bulk IP-to-SGT lookup and the matrix + SGACL decision.
  *
  *   sgtgw-bench-pipeline [EAL options] -- [--hosts N,N,...] [--sgts N,N,...]
@@ -513,8 +513,8 @@ time_pipeline(struct dp_worker *w, struct traffic *tr)
 }
 
 /* Cycles per address of the bulk IPv4 lookup alone, on the traffic's
- * IPv4 source and destination addresses, 64 at a time as a burst of 32
- * would ask. */
+ * IPv4 source and destination addresses, two per frame of a burst at a
+ * time, as a burst would ask. */
 static double
 time_lookup(const struct sgt_table *t, const uint32_t *addr, uint32_t n)
 {

@@ -248,13 +248,26 @@ def expected(cases, default):
     return out
 
 
-@pytest.mark.parametrize("default", ["permit", "deny"])
-def test_enforce_packet_by_packet(tmp_path, default):
-    ports = [Port("a", [bytes(c[1]) for c in A_FRAMES], default_sgt="PortDefault"),
-             Port("b", [bytes(c[1]) for c in B_FRAMES])]
-    dp, rows, counters = run_frames(tmp_path, f"enforce_{default}", ports, config(default))
+def v6_rotations(cases, n):
+    """The IPv6 cases n times more, each time starting one case later, so
+    that no bulk lookup of 64 addresses repeats the one before it."""
+    v6 = [c for c in cases if is_v6(c[1])]
+    return [c for j in range(1, n + 1) for c in v6[j:] + v6[:j]]
 
-    exp_a, exp_b = expected(A_FRAMES, default), expected(B_FRAMES, default)
+
+# v6_again: port a sends its IPv6 frames that many times more after the
+# rest. Four times put more than 64 IPv6 frames in the first rx burst (of up
+# to 128), whose addresses take three bulk IPv6 lookups rather than one.
+@pytest.mark.parametrize("default,v6_again", [("permit", 0), ("deny", 0), ("permit", 4)])
+def test_enforce_packet_by_packet(tmp_path, default, v6_again):
+    a_frames = A_FRAMES + v6_rotations(A_FRAMES, v6_again)
+    assert v6_again == 0 or sum(1 for c in a_frames[:128] if is_v6(c[1])) > 64
+    ports = [Port("a", [bytes(c[1]) for c in a_frames], default_sgt="PortDefault"),
+             Port("b", [bytes(c[1]) for c in B_FRAMES])]
+    dp, rows, counters = run_frames(tmp_path, f"enforce_{default}_{v6_again}", ports,
+                                    config(default))
+
+    exp_a, exp_b = expected(a_frames, default), expected(B_FRAMES, default)
     for port_in, port_out, exp in (("a", "b", exp_a), ("b", "a", exp_b)):
         sent = ports[0 if port_in == "a" else 1].frames
         want = [f for f, e in zip(sent, exp) if e[1]]
