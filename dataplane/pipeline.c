@@ -19,18 +19,23 @@
 #define V6_LOOKUPS ((2 * SGTGW_BURST + SGT_TABLE_BULK_MAX - 1) / \
 		    SGT_TABLE_BULK_MAX)
 
+/* n_drop: the caller's count of b->drop[], kept in a local (in a
+ * register once this is inlined) and stored back to b once a pass is
+ * done: stores to b's arrays could otherwise alias b->n_drop. */
 static inline void
-drop(struct dp_worker *w, struct pipeline_burst *b, uint16_t i,
-     enum drop_reason r)
+drop(struct dp_worker *w, struct pipeline_burst *b, uint16_t *n_drop,
+     uint16_t i, enum drop_reason r)
 {
 	counter_add(&w->ctr->port[b->in_port].drops[r], 1);
-	b->drop[b->n_drop++] = b->pkts[i];
+	b->drop[(*n_drop)++] = b->pkts[i];
 	b->valid[i] = false;
 }
 
 static void
 parse_burst(struct dp_worker *w, struct pipeline_burst *b)
 {
+	uint16_t n_drop = b->n_drop;
+
 	for (uint16_t i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i], void *));
 
@@ -45,8 +50,9 @@ parse_burst(struct dp_worker *w, struct pipeline_burst *b)
 						   rte_pktmbuf_pkt_len(m), &b->meta[i]);
 		b->valid[i] = true;
 		if (r != DROP_NONE)
-			drop(w, b, i, r);
+			drop(w, b, &n_drop, i, r);
 	}
+	b->n_drop = n_drop;
 }
 
 /* A burst's addresses to look up, per family, and their groups. */
@@ -70,40 +76,44 @@ gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
 {
 	const bool trusted = port->cfg->trusted;
 	const sgt_t dflt = port->cfg->default_sgt;
+	/* Counted in locals: stores to b's and a's arrays could otherwise
+	 * alias the counts, which would go through memory every frame. */
+	uint32_t n4 = 0, n6 = 0;
+	uint16_t n_ip = 0, n_ip4 = 0, n_ip6 = 0;
 
-	a->n4 = 0;
-	a->n6 = 0;
-	b->n_ip4 = 0;
-	b->n_ip6 = 0;
-	b->n_ip = 0;
 	for (uint16_t i = 0; i < b->n; i++) {
 		const struct pkt_meta *m = &b->meta[i];
-		bool tagged = trusted && m->has_tag;
+		bool tagged = trusted & m->has_tag;
 
 		if (!b->valid[i])
 			continue;
 		b->sgt[i] = tagged ? m->tag_sgt : dflt;
-		b->ip[b->n_ip] = i;
-		b->n_ip += m->family != PKT_NON_IP;
+		b->ip[n_ip] = i;
+		n_ip += m->family != PKT_NON_IP;
 		if (m->family == PKT_IPV4) {
-			b->ip4[b->n_ip4++] = i;
+			b->ip4[n_ip4++] = i;
 			/* Tagged: the destination's, read and not used. */
-			a->src_at[i] = (uint16_t)a->n4;
-			if (!tagged)
-				a->v4[a->n4++] = m->src4;
-			a->dst_at[i] = (uint16_t)a->n4;
-			a->v4[a->n4++] = m->dst4;
+			a->src_at[i] = (uint16_t)n4;
+			a->v4[n4] = m->src4;
+			n4 += !tagged;
+			a->dst_at[i] = (uint16_t)n4;
+			a->v4[n4++] = m->dst4;
 		} else if (m->family == PKT_IPV6) {
-			b->ip6[b->n_ip6++] = i;
-			a->src_at[i] = (uint16_t)a->n6;
+			b->ip6[n_ip6++] = i;
+			a->src_at[i] = (uint16_t)n6;
 			if (!tagged)
-				memcpy(a->v6[a->n6++], m->src6, 16);
-			a->dst_at[i] = (uint16_t)a->n6;
-			memcpy(a->v6[a->n6++], m->dst6, 16);
+				memcpy(a->v6[n6++], m->src6, 16);
+			a->dst_at[i] = (uint16_t)n6;
+			memcpy(a->v6[n6++], m->dst6, 16);
 		} else {
 			b->dgt[i] = SGT_UNKNOWN;
 		}
 	}
+	a->n4 = n4;
+	a->n6 = n6;
+	b->n_ip = n_ip;
+	b->n_ip4 = n_ip4;
+	b->n_ip6 = n_ip6;
 }
 
 /* Source: the trusted tag, else the binding, else the port's default
@@ -334,43 +344,47 @@ forward_burst(struct dp_worker *w, struct pipeline_burst *b)
 	 * mixed traffic would mispredict. */
 	bool plain = in->peer >= 0 && egress_tag == CONFIG_TAG_KEEP;
 	uint16_t policy_drops = 0;
+	uint16_t n_tx = 0, n_drop;
 
 	classify_and_judge(w, b);
+	n_drop = b->n_drop;
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (!b->valid[i])
 			continue;
 		if (b->meta[i].family == PKT_NON_IP) {
 			if (non_ip_drop) {
-				drop(w, b, i, DROP_NON_IP);
+				drop(w, b, &n_drop, i, DROP_NON_IP);
 				continue;
 			}
 		} else if (plain) {
 			bool pass = enforce(w, b, i);
 
-			b->tx[b->n_tx] = b->pkts[i];
-			b->drop[b->n_drop] = b->pkts[i];
-			b->n_tx += pass;
-			b->n_drop += !pass;
+			b->tx[n_tx] = b->pkts[i];
+			b->drop[n_drop] = b->pkts[i];
+			n_tx += pass;
+			n_drop += !pass;
 			policy_drops += !pass;
 			continue;
 		} else if (!enforce(w, b, i)) {
-			drop(w, b, i, DROP_POLICY);
+			drop(w, b, &n_drop, i, DROP_POLICY);
 			continue;
 		}
 		if (unlikely(in->peer < 0)) {
-			drop(w, b, i, DROP_NO_PEER);
+			drop(w, b, &n_drop, i, DROP_NO_PEER);
 			continue;
 		}
 		if (egress_tag != CONFIG_TAG_KEEP) {
 			enum drop_reason r = inline_tag_apply(b->pkts[i], &b->meta[i],
 							      egress_tag, b->sgt[i]);
 			if (unlikely(r != DROP_NONE)) {
-				drop(w, b, i, r);
+				drop(w, b, &n_drop, i, r);
 				continue;
 			}
 		}
-		b->tx[b->n_tx++] = b->pkts[i];
+		b->tx[n_tx++] = b->pkts[i];
 	}
+	b->n_tx = n_tx;
+	b->n_drop = n_drop;
 	counter_add(&w->ctr->port[b->in_port].drops[DROP_POLICY], policy_drops);
 }
 
