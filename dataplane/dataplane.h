@@ -25,9 +25,11 @@
  * Frames asked of rx at a time, and judged together. Each burst waits on
  * its tables a few times in a row (an address's tbl24 entry, then its
  * group; the pair's matrix bucket; the cell counter), so the more frames
- * share each wait, the less a frame pays: 128 costs 5-7% fewer cycles a
- * frame than 32 (tests/bench/README.md), and 256 no fewer than 128. Under
- * light load rx returns what it has and the burst is as short.
+ * share each wait, the less a frame pays: 128 costs 4-5% fewer cycles a
+ * frame than 32 in the pipeline benchmark, more with more distinct
+ * traffic, a little more when everything fits in cache
+ * (tests/bench/README.md); 256 no fewer than 128. Under light load rx
+ * returns what it has and the burst is as short.
  */
 #define SGTGW_BURST 128
 #define SGTGW_MAX_RXQ_PER_WORKER (SGTGW_MAX_PORTS * 4)
