@@ -23,6 +23,16 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def resolve_revision(top, rev):
+    """rev's commit, abbreviated; exits with a message if there is none."""
+    r = subprocess.run(["git", "-C", top, "rev-parse", "--short", "--verify",
+                        "--quiet", rev + "^{commit}"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"bench: --compare {rev}: not a commit of {top}")
+    return r.stdout.strip()
+
+
 def build_revision(top, rev, work):
     """sgtgw-bench-pipeline of rev, built in a worktree under work."""
     src, build = os.path.join(work, "src"), os.path.join(work, "build")
@@ -68,9 +78,10 @@ def run_once(exe, core, prefix, hosts, sgts, args, runtime_dir):
 
 def compare(top, rev, tree_exe, core, pairs, args, runtime_dir):
     """The figures of both builds at each (hosts, SGTs) of pairs."""
+    commit = resolve_revision(top, rev)
     with tempfile.TemporaryDirectory(prefix="sgtgw-compare-") as work:
         try:
-            rev_exe = build_revision(top, rev, work)
+            rev_exe = build_revision(top, commit, work)
             builds = [("before", rev_exe), ("after", tree_exe)]
             runs = {(name, p): [] for name, _ in builds for p in pairs}
             for k in range(args.rounds):
@@ -91,14 +102,14 @@ def compare(top, rev, tree_exe, core, pairs, args, runtime_dir):
                      "after_best": min(after),
                      "after_median": statistics.median(after),
                      "before_runs": before, "after_runs": after})
-    return {"revision": rev, "rounds": args.rounds, "ms": args.compare_ms,
-            "rows": rows}
+    return {"revision": rev, "commit": commit, "rounds": args.rounds,
+            "ms": args.compare_ms, "rows": rows}
 
 
 def print_table(c):
-    print(f"Pipeline, cycles per packet: {c['revision']} (before) against the "
-          f"working tree (after), {c['rounds']} alternating rounds, each the "
-          f"median of 3 x {c['ms']} ms")
+    print(f"Pipeline, cycles per packet: {c['revision']} ({c['commit']}, before) "
+          f"against the working tree (after), {c['rounds']} alternating rounds, "
+          f"each the median of 3 x {c['ms']} ms")
     print(f"{'v4 hosts':>9} {'SGTs':>5} {'before best':>12} {'median':>7} "
           f"{'after best':>11} {'median':>7} {'change':>7}")
     for r in c["rows"]:
