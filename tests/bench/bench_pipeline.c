@@ -200,16 +200,19 @@ parse_opts(int argc, char **argv)
 		default: rc = -1; break;
 		}
 	}
-	/* --json has no figure to give for the parts --pipeline-only skips. */
-	if (rc != 0 || optind != argc || o.repeat == 0 ||
-	    o.packets < SGTGW_BURST || o.tagged > 100 ||
+	/* The benchmark takes its traffic a whole burst at a time (--emit
+	 * writes any number of frames); --json has no figure to give for the
+	 * parts --pipeline-only skips. */
+	if (rc != 0 || optind != argc || o.repeat == 0 || o.packets == 0 ||
+	    (o.emit_dir == NULL && o.packets < SGTGW_BURST) || o.tagged > 100 ||
 	    (o.json && o.pipeline_only)) {
 		fprintf(stderr, "usage: sgtgw-bench-pipeline [EAL options] -- "
 			"[--hosts N,...] [--sgts N,...] [--v4-prefixes N] "
-			"[--v6-prefixes N] [--packets N>=32] [--tagged PCT] [--ms N] [--repeat N] "
+			"[--v6-prefixes N] [--packets N>=%u] [--tagged PCT] [--ms N] [--repeat N] "
 			"[--seed N] [--pipeline-only] [--json]\n"
 			"       sgtgw-bench-pipeline --emit DIR --hosts N --sgts N "
-			"[...] [--workers N] [--mbufs N] [--dev-in S] [--dev-out S]\n");
+			"[...] [--workers N] [--mbufs N] [--dev-in S] [--dev-out S]\n",
+			SGTGW_BURST);
 		return -1;
 	}
 	return 0;
