@@ -44,7 +44,11 @@
  *              tx       the first frame of the newly permitted flow as
  *                       the worker transmitted it (the pcap record's
  *                       timestamp: net_pcap stamps each frame with the
- *                       TSC converted to CLOCK_REALTIME at transmit),
+ *                       TSC converted to CLOCK_REALTIME at transmit, by a
+ *                       rate and origin taken when the port started,
+ *                       which drift from CLOCK_REALTIME by milliseconds
+ *                       over a run; so the stamp is moved by that drift,
+ *                       measured as below),
  *              seen     the time this tool read that frame from the FIFO
  *                       (reads batched every 0.5 ms).
  *   steady   (--steady-rate R --steady-seconds S) open loop: R binding
@@ -407,23 +411,61 @@ push_policy(const uint8_t *blob, size_t len)
 
 /* ---- the output FIFO: which probe flow is forwarded, and when --------------------- */
 
+/*
+ * The pcap stamps' drift from CLOCK_REALTIME: after each read, the time
+ * of the read minus the stamp of the last frame it brought. The probes
+ * flow without a pause, so that frame left the worker just before the
+ * read, and the smallest such difference over the last reads is the
+ * drift (plus at most one probe interval). Reads come every 0.5 ms; 64
+ * of them are 32 ms, over which the drift moves by microseconds.
+ */
+#define DRIFT_READS 64
+
 static struct {
 	int fd;
 	pthread_t thread;
 	_Atomic int target;             /* SRC_P1 / SRC_P2, 0: not armed */
 	_Atomic uint64_t seen_ns;       /* CLOCK_MONOTONIC of the read */
-	_Atomic uint64_t tx_ns;         /* the record's CLOCK_REALTIME stamp */
+	_Atomic uint64_t tx_ns;         /* the record's stamp, drift removed */
+	_Atomic int64_t drift_ns;       /* removed from that one */
 	_Atomic uint64_t frames[2];     /* P1, P2 frames read */
 	bool nano;                      /* the pcap's stamps are in ns */
+	/* The reader's own. */
+	int64_t gap[DRIFT_READS];       /* read time - last stamp, per read */
+	uint32_t n_gaps;
+	uint64_t last_stamp;
 } rx = { .fd = -1 };
+
+static uint64_t
+record_stamp(const uint8_t *rec)
+{
+	uint32_t sec, frac;
+
+	memcpy(&sec, rec, 4);
+	memcpy(&frac, rec + 4, 4);
+	return (uint64_t)sec * 1000000000ull +
+	       (rx.nano ? frac : (uint64_t)frac * 1000u);
+}
+
+/* The drift of the stamps as the last reads saw it; 0 before any. */
+static int64_t
+stamp_drift(void)
+{
+	uint32_t n = rx.n_gaps < DRIFT_READS ? rx.n_gaps : DRIFT_READS;
+	int64_t min = n ? rx.gap[0] : 0;
+
+	for (uint32_t i = 1; i < n; i++)
+		min = rx.gap[i] < min ? rx.gap[i] : min;
+	return min;
+}
 
 static void
 frame(const uint8_t *rec, size_t caplen, uint64_t now)
 {
-	uint32_t sec, frac;
 	const uint8_t *f = rec + 16;
 	int src, target;
 
+	rx.last_stamp = record_stamp(rec);
 	/* Ethernet + IPv4: the source's last byte at 14 + 15. */
 	if (caplen < 34 || f[12] != 0x08 || f[13] != 0x00)
 		return;
@@ -434,10 +476,8 @@ frame(const uint8_t *rec, size_t caplen, uint64_t now)
 	target = atomic_load(&rx.target);
 	if (src != target)
 		return;
-	memcpy(&sec, rec, 4);
-	memcpy(&frac, rec + 4, 4);
-	atomic_store(&rx.tx_ns, (uint64_t)sec * 1000000000ull +
-		     (rx.nano ? frac : (uint64_t)frac * 1000u));
+	atomic_store(&rx.drift_ns, stamp_drift());
+	atomic_store(&rx.tx_ns, rx.last_stamp + (uint64_t)stamp_drift());
 	atomic_store(&rx.seen_ns, now);
 	atomic_store(&rx.target, 0);
 }
@@ -452,8 +492,8 @@ reader(void *arg)
 	(void)arg;
 	for (;;) {
 		ssize_t n = read(rx.fd, buf + used, sizeof(buf) - used);
-		uint64_t now = mono_ns();
-		size_t off = 0;
+		uint64_t now = mono_ns(), now_real = clock_ns(CLOCK_REALTIME);
+		size_t off = 0, records = 0;
 
 		if (n <= 0)
 			return NULL;
@@ -485,7 +525,11 @@ reader(void *arg)
 				break;
 			frame(buf + off, caplen, now);
 			off += 16 + caplen;
+			records++;
 		}
+		if (records > 0)
+			rx.gap[rx.n_gaps++ % DRIFT_READS] =
+				(int64_t)(now_real - rx.last_stamp);
 		memmove(buf, buf + off, used - off);
 		used -= off;
 	}
@@ -607,10 +651,11 @@ phase_latency(void)
 			nap_ns(SAMPLE_NAP_NS);
 		}
 		printf("{\"phase\": \"latency\", \"sample\": %" PRIu64 ", \"applied_us\": %.3f"
-		       ", \"tx_us\": %.3f, \"seen_us\": %.3f}\n", k,
-		       (double)(applied - t0) / 1e3,
+		       ", \"tx_us\": %.3f, \"seen_us\": %.3f, \"stamp_drift_us\": %.3f}\n",
+		       k, (double)(applied - t0) / 1e3,
 		       ((double)atomic_load(&rx.tx_ns) - (double)t0_real) / 1e3,
-		       (double)(atomic_load(&rx.seen_ns) - t0) / 1e3);
+		       (double)(atomic_load(&rx.seen_ns) - t0) / 1e3,
+		       (double)atomic_load(&rx.drift_ns) / 1e3);
 		serve();
 		nap_ns(500000 + (long)(rand_r(&seed) % 2000000));
 	}

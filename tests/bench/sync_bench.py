@@ -42,10 +42,14 @@ What each figure covers:
                 poll: from just before the enqueue to the worker's transmit
                 timestamp of the first frame of the newly permitted flow
                 (net_pcap stamps each frame, TSC converted to
-                CLOCK_REALTIME): the first packet enforced with the change,
-                plus at most one probe interval (64 frames, ~13 us). JSON
-                also has "applied" (the header) and "seen" (this tool's
-                read of the FIFO, batched every 0.5 ms).
+                CLOCK_REALTIME by a rate and origin taken at start-up,
+                which drift from the clock by 1-5 ms over a run: the
+                drift, the least gap between a read of the FIFO and the
+                stamp of the last frame it brought over the last 64 reads,
+                is removed, and shown): the first packet enforced with the
+                change, plus at most one probe interval (64 frames, ~13 us).
+                JSON also has "applied" (the header) and "seen" (this
+                tool's read of the FIFO, batched every 0.5 ms).
   open loop     changes at random (Poisson) times, 1,000 a second, each sent
                 whatever became of the others, timed from enqueue to
                 applied in the header (read every 50 us). One change at a
@@ -359,6 +363,11 @@ def summarize(runs):  # noqa: C901 (one figure after another)
             vals = [x[key] / 1000 for x in lat]
             s[key.replace("_us", "_ms")] = {"median": pct(vals, 50), "p99": pct(vals, 99),
                                             "max": max(vals) if vals else float("nan")}
+        # How far net_pcap's stamps were from CLOCK_REALTIME (removed
+        # from tx_ms); a revision without the correction has none.
+        drift = [x["stamp_drift_us"] / 1000 for x in lat if "stamp_drift_us" in x]
+        if drift:
+            s["stamp_drift_ms"] = {"min": min(drift), "max": max(drift)}
         st = [r["steady"] for r in rs if "steady" in r]
         if st:
             s["steady"] = {k: statistics.median(x[k] for x in st)
@@ -401,6 +410,10 @@ def print_table(res):
         rows.append((f"change -> first packet, one at a time, {name}: median/p99/max",
                      f"{v['median']:.2f} / {v['p99']:.2f} / {v['max']:.1f} ms",
                      "p99 < 5 ms", v["p99"] < p99))
+        if "stamp_drift_ms" in r:
+            d = r["stamp_drift_ms"]
+            rows.append(("  net_pcap stamps' drift from the clock, removed: min/max",
+                         f"{d['min']:.2f} / {d['max']:.2f} ms", "", None))
     for name, r in (("small table", small), (held, big)):
         if "steady" not in r:
             continue
