@@ -449,6 +449,8 @@ def main():
     ap.add_argument("--compare-ms", type=int, default=200,
                     help="--compare: milliseconds per measurement (default 200)")
     args = ap.parse_args()
+    if args.rounds < 1 or args.compare_ms < 1:
+        sys.exit("bench: --rounds and --compare-ms must be at least 1")
     # --compare pairs the default sizes up; a size given is crossed.
     pairs = [(1000, 16), (100000, 256), (1000000, 4096)] \
         if args.hosts is None and args.sgts is None else None
