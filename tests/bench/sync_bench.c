@@ -464,6 +464,7 @@ frame(const uint8_t *rec, size_t caplen, uint64_t now)
 {
 	const uint8_t *f = rec + 16;
 	int src, target;
+	int64_t drift;
 
 	rx.last_stamp = record_stamp(rec);
 	/* Ethernet + IPv4: the source's last byte at 14 + 15. */
@@ -476,8 +477,9 @@ frame(const uint8_t *rec, size_t caplen, uint64_t now)
 	target = atomic_load(&rx.target);
 	if (src != target)
 		return;
-	atomic_store(&rx.drift_ns, stamp_drift());
-	atomic_store(&rx.tx_ns, rx.last_stamp + (uint64_t)stamp_drift());
+	drift = stamp_drift();
+	atomic_store(&rx.drift_ns, drift);
+	atomic_store(&rx.tx_ns, rx.last_stamp + (uint64_t)drift);
 	atomic_store(&rx.seen_ns, now);
 	atomic_store(&rx.target, 0);
 }
