@@ -75,27 +75,14 @@ const uint8_t pkt_l4_min_len[256] = {
  * a TCP data offset of 5 words. */
 const uint8_t pkt_no_ports[20] = { [12] = 5 << 4 };
 
-/* Without a branch on the protocol, which mixed traffic would mispredict:
- * a frame without ports reads zeros from pkt_no_ports. */
+/* A later fragment has no transport header; any other frame's is read
+ * as the fast path reads it (pkt_parse_plain_l4). */
 static __rte_always_inline enum drop_reason
 parse_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {
-	struct sgacl_pkt *p = &m->l4;
-	bool tcp = p->proto == 6;
-	bool ports = tcp | (p->proto == 17);
-	const uint8_t *h;
-
-	if (p->later_frag)
+	if (m->l4.later_frag)
 		return DROP_NONE;
-	if (avail < pkt_l4_min_len[p->proto])
-		return DROP_BAD_L4;
-	h = select_ptr(ports, l4, pkt_no_ports);
-	if ((*(const uint8_t *)select_ptr(tcp, &h[12], &pkt_no_ports[12]) >> 4) < 5)
-		return DROP_BAD_L4;
-	p->sport = rd16(h);
-	p->dport = rd16(h + 2);
-	p->has_ports = ports;
-	return DROP_NONE;
+	return pkt_parse_plain_l4(l4, avail, m) ? DROP_NONE : DROP_BAD_L4;
 }
 
 /* seen: bytes from ip that can be read (first segment); len: bytes from ip

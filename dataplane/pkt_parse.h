@@ -50,14 +50,16 @@ struct pkt_meta {
 enum drop_reason pkt_parse_full(const uint8_t *data, uint32_t seen,
 				uint32_t frame_len, struct pkt_meta *meta);
 
-/* Shared with the fast path: the shortest transport header a first
- * fragment of each protocol must carry, and what a frame without ports
- * reads instead of its own header (zeros, a TCP data offset of 5). */
+/* For pkt_parse_plain_l4: the shortest transport header a first fragment
+ * of each protocol must carry, and what a frame without ports reads
+ * instead of its own header (zeros, a TCP data offset of 5). */
 extern const uint8_t pkt_l4_min_len[256];
 extern const uint8_t pkt_no_ports[20];
 
 /* The fast path's pieces (pkt_parse_plain below): each returns false for
- * a frame it does not take, which pkt_parse_full then parses. */
+ * a frame it does not take, which pkt_parse_full then parses. The
+ * transport header of a first fragment is read by pkt_parse_plain_l4 in
+ * both parsers (false there is DROP_BAD_L4). */
 static inline bool
 pkt_parse_plain_l4(const uint8_t *l4, uint32_t avail, struct pkt_meta *m)
 {

@@ -796,8 +796,6 @@ test_bad_ipv6(void **state)
 	assert_int_equal(parse(&f, &m), DROP_BAD_IPV6);
 }
 
-/* ---- inline_tag_apply on mbufs ------------------------------------------ */
-
 /* ---- the fast path ----------------------------------------------------- */
 
 /* Does the fast path take f (parse_seg_checked has checked it against the
@@ -881,6 +879,8 @@ test_fast_path(void **state)
 	ip6_end(&f, s);
 	assert_false(taken(&f, f.n));
 }
+
+/* ---- inline_tag_apply on mbufs ------------------------------------------ */
 
 static struct rte_mempool *pool;
 
