@@ -15,9 +15,8 @@
 
 #define PREFETCH_AHEAD 4
 
-/* IPv6 bulk lookups a burst may need: two addresses a frame. */
-#define V6_LOOKUPS ((2 * SGTGW_BURST + SGT_TABLE_BULK_MAX - 1) / \
-		    SGT_TABLE_BULK_MAX)
+_Static_assert(2 * SGTGW_BURST <= SGT_TABLE_V6_LOOKUP_MAX,
+	       "a burst's IPv6 addresses, two a frame, in one lookup");
 
 /* n_drop: the caller's count of b->drop[], kept in a local (in a
  * register once this is inlined) and stored back to b once a pass is
@@ -58,7 +57,7 @@ parse_burst(struct dp_worker *w, struct pipeline_burst *b)
 /* A burst's addresses to look up, per family, and their groups. */
 struct burst_addrs {
 	uint32_t v4[2 * SGTGW_BURST];
-	uint8_t v6[2 * SGTGW_BURST][16];
+	const uint8_t *v6[2 * SGTGW_BURST];     /* in the frames */
 	uint32_t n4, n6;
 	/* Where each frame's addresses are in its family's arrays. */
 	uint16_t src_at[SGTGW_BURST], dst_at[SGTGW_BURST];
@@ -101,10 +100,10 @@ gather_addrs(const struct dp_port *port, struct pipeline_burst *b,
 		} else if (m->family == PKT_IPV6) {
 			b->ip6[n_ip6++] = i;
 			a->src_at[i] = (uint16_t)n6;
-			if (!tagged)
-				memcpy(a->v6[n6++], m->src6, 16);
+			a->v6[n6] = m->src6;
+			n6 += !tagged;
 			a->dst_at[i] = (uint16_t)n6;
-			memcpy(a->v6[n6++], m->dst6, 16);
+			a->v6[n6++] = m->dst6;
 		} else {
 			b->dgt[i] = SGT_UNKNOWN;
 		}
@@ -290,25 +289,17 @@ classify_and_judge(struct dp_worker *w, struct pipeline_burst *b)
 	const struct dp_port *port = &w->dp->ports[b->in_port];
 	const struct sgt_table *t = w->dp->table;
 	struct burst_addrs a;
-	/* The IPv6 lookup takes SGT_TABLE_BULK_MAX addresses at a time. */
-	struct sgt_table_v6_lookup v6[V6_LOOKUPS];
-	uint32_t k, done;
+	struct sgt_table_v6_lookup v6;
 
 	gather_addrs(port, b, &a);
-	for (k = 0, done = 0; done < a.n6; k++, done += SGT_TABLE_BULK_MAX)
-		sgt_table_v6_lookup_begin(t, (const uint8_t (*)[16])(a.v6 + done),
-					  RTE_MIN(a.n6 - done,
-						  (uint32_t)SGT_TABLE_BULK_MAX),
-					  &v6[k]);
+	if (a.n6)
+		sgt_table_v6_lookup_begin(t, a.v6, a.n6, &v6);
 	if (a.n4) {
 		sgt_table_lookup_v4_bulk(t, a.v4, a.n4, a.sgt4, a.found4);
 		apply_groups(port, b, b->ip4, b->n_ip4, &a, a.sgt4, a.found4);
 	}
 	if (a.n6) {
-		for (k = 0, done = 0; done < a.n6;
-		     k++, done += SGT_TABLE_BULK_MAX)
-			sgt_table_v6_lookup_end(&v6[k], a.sgt6 + done,
-						a.found6 + done);
+		sgt_table_v6_lookup_end(&v6, a.sgt6, a.found6);
 		apply_groups(port, b, b->ip6, b->n_ip6, &a, a.sgt6, a.found6);
 	}
 	judge(b, b->ip, b->n_ip);

@@ -164,7 +164,6 @@ tables_create(struct sgt_table *t, const struct sgt_table_params *p)
 	if (p->max_v6_prefixes != 0) {
 		/* Like max_v4_prefixes, this counts a /0 too, kept here. */
 		struct v6_dir_params dp = {
-			.name = p->name,
 			.socket_id = p->socket_id,
 			.rcu = p->rcu,
 			.max_prefixes = p->max_v6_prefixes,
@@ -419,28 +418,31 @@ sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len)
 	return prefix6_del(t, addr, len);
 }
 
-/* Fill what the host hash found; return how many it missed, their indices
- * in miss[]. An empty hash is skipped: rte_hash would still hash every key
- * and read its buckets. */
-static uint32_t
+/* Overwrite what the host hash finds, n keys, SGT_TABLE_BULK_MAX (its
+ * bulk limit) at a time. An empty hash is skipped: rte_hash would still
+ * hash every key and read its buckets. */
+static void
 host_lookup(const struct rte_hash *h, const uint32_t *count, const void **keys,
-	    uint32_t n, sgt_t *sgt, bool *found, uint32_t *miss)
+	    uint32_t n, sgt_t *sgt, bool *found)
 {
+	_Static_assert(SGT_TABLE_BULK_MAX <= RTE_HASH_LOOKUP_BULK_MAX,
+		       "one rte_hash bulk lookup a chunk");
 	void *data[SGT_TABLE_BULK_MAX];
-	uint64_t hits = 0;
-	uint32_t i, n_miss = 0;
 
-	if (h != NULL && __atomic_load_n(count, __ATOMIC_RELAXED) != 0)
-		rte_hash_lookup_bulk_data(h, keys, n, &hits, data);
-	for (i = 0; i < n; i++) {
-		if (hits & (UINT64_C(1) << i)) {
-			sgt[i] = (sgt_t)(uintptr_t)data[i];
-			found[i] = true;
-		} else {
-			miss[n_miss++] = i;
+	if (h == NULL || __atomic_load_n(count, __ATOMIC_RELAXED) == 0)
+		return;
+	for (uint32_t done = 0, k; done < n; done += k) {
+		uint64_t hits = 0;
+
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
+		rte_hash_lookup_bulk_data(h, keys + done, k, &hits, data);
+		for (uint32_t i = 0; i < k; i++) {
+			if (hits & (UINT64_C(1) << i)) {
+				sgt[done + i] = (sgt_t)(uintptr_t)data[i];
+				found[done + i] = true;
+			}
 		}
 	}
-	return n_miss;
 }
 
 /* What a prefix miss resolves to: the /0 binding, if any. */
@@ -467,7 +469,7 @@ lookup_v4_chunk(const struct sgt_table *t, const uint32_t *addr_be,
 }
 
 void
-sgt_table_v6_lookup_begin(const struct sgt_table *t, const uint8_t (*addr)[16],
+sgt_table_v6_lookup_begin(const struct sgt_table *t, const uint8_t *const *addr,
 			  uint32_t n, struct sgt_table_v6_lookup *l)
 {
 	l->t = t;
@@ -481,14 +483,13 @@ sgt_table_v6_lookup_end(struct sgt_table_v6_lookup *l, sgt_t *sgt,
 			bool *found)
 {
 	const struct sgt_table *t = l->t;
-	uint32_t miss[SGT_TABLE_BULK_MAX];
 
 	v6_dir_lookup_end(&l->pfx, __atomic_load_n(&t->v6_default,
 						   __ATOMIC_RELAXED),
 			  sgt, found);
 	/* A host binding's hits overwrite what the prefixes said. */
 	host_lookup(t->h6, &t->n.v6_hosts, (const void **)l->addr, l->pfx.n,
-		    sgt, found, miss);
+		    sgt, found);
 }
 
 void
@@ -511,8 +512,12 @@ sgt_table_lookup_v6_bulk(const struct sgt_table *t, const uint8_t (*addr)[16],
 	uint32_t done, k;
 
 	for (done = 0; done < n; done += k) {
-		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
-		sgt_table_v6_lookup_begin(t, addr + done, k, &l);
+		const uint8_t *at[SGT_TABLE_V6_LOOKUP_MAX];
+
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_V6_LOOKUP_MAX);
+		for (uint32_t i = 0; i < k; i++)
+			at[i] = addr[done + i];
+		sgt_table_v6_lookup_begin(t, at, k, &l);
 		sgt_table_v6_lookup_end(&l, sgt + done, found + done);
 	}
 }

@@ -68,20 +68,24 @@ void sgt_table_lookup_v6_bulk(const struct sgt_table *t,
 			      sgt_t *sgt, bool *found);
 
 /*
- * The IPv6 bulk lookup in two halves (v6_dir.h), n <= SGT_TABLE_BULK_MAX:
- * begin prefetches what the prefix table's probes read, end resolves them
- * and looks up the host bindings, which take precedence.
- * sgt_table_lookup_v6_bulk is begin then end. The addresses must stay
- * readable until end (the host lookup reads them there).
+ * The IPv6 bulk lookup in two halves (v6_dir.h), for a whole burst's
+ * addresses, n <= SGT_TABLE_V6_LOOKUP_MAX: begin prefetches what the
+ * prefix table's probes read, end resolves them and looks up the host
+ * bindings (SGT_TABLE_BULK_MAX at a time), which take precedence.
+ * sgt_table_lookup_v6_bulk is begin then end. addr[i] points to the i-th
+ * 16-byte address (in a frame, say), which must stay readable until end
+ * (the host lookup reads it there).
  */
+#define SGT_TABLE_V6_LOOKUP_MAX V6_DIR_BULK_MAX
+
 struct sgt_table_v6_lookup {
 	const struct sgt_table *t;
-	const uint8_t *addr[SGT_TABLE_BULK_MAX];
+	const uint8_t *addr[SGT_TABLE_V6_LOOKUP_MAX];
 	struct v6_dir_lookup pfx;
 };
 
 void sgt_table_v6_lookup_begin(const struct sgt_table *t,
-			       const uint8_t (*addr)[16], uint32_t n,
+			       const uint8_t *const *addr, uint32_t n,
 			       struct sgt_table_v6_lookup *l);
 void sgt_table_v6_lookup_end(struct sgt_table_v6_lookup *l, sgt_t *sgt,
 			     bool *found);

@@ -11,7 +11,7 @@
  * level's cache miss in turn; it took 1 KiB a level of every prefix's
  * path. Here an address's probes, one per length in use, do not depend on
  * each other: begin prefetches them all, and by the end of the burst's
- * IPv4 work they have come in. The pipeline benchmark went from 106 to
+ * IPv4 lookups they have come in. The pipeline benchmark went from 106 to
  * 100 cycles a packet at 1M hosts and 4,096 SGTs, and its tables from
  * 123 to 107 MiB (tests/bench/README.md). The cost is one probe per
  * length in use: a handful in a TrustSec deployment (subnets of /64, /56,
@@ -37,7 +37,6 @@ struct v6_dir_table;
 struct rte_rcu_qsbr;
 
 struct v6_dir_params {
-	const char *name;       /* prefixes DPDK object names (<= 16 chars) */
 	int socket_id;
 	struct rte_rcu_qsbr *rcu;       /* NULL: no reader runs during changes */
 	uint32_t max_prefixes;  /* /1 to /127 bindings, > 0 */
@@ -59,16 +58,16 @@ int v6_dir_add(struct v6_dir *d, const uint8_t addr[16], uint8_t len,
 int v6_dir_del(struct v6_dir *d, const uint8_t addr[16], uint8_t len);
 
 /*
- * The longest binding of up to 64 addresses, in two halves, for a caller
- * with other work to do while the lines come in (the pipeline judges its
- * IPv4 packets meanwhile). begin takes the table and the lengths in use
+ * The longest binding of up to 256 addresses, in two halves, for a caller
+ * with other work to do while the lines come in (the pipeline looks up its
+ * IPv4 addresses meanwhile). begin takes the table and the lengths in use
  * and prefetches every probe, one per address and length; end compares
  * and writes, for each address, its binding's SGT and found = true or,
  * without one, the default word: dflt's low 16 bits and found =
  * dflt != 0. addr[i] may be at any alignment; d may be NULL (no
  * prefixes: every address gets the default word).
  */
-#define V6_DIR_BULK_MAX 64
+#define V6_DIR_BULK_MAX 256
 
 struct v6_dir_lookup {
 	const struct v6_dir_table *tab;

@@ -250,14 +250,15 @@ def expected(cases, default):
 
 def v6_rotations(cases, n):
     """The IPv6 cases n times more, each time starting one case later, so
-    that no bulk lookup of 64 addresses repeats the one before it."""
+    that no chunk of 64 addresses of the host lookup repeats the one
+    before it."""
     v6 = [c for c in cases if is_v6(c[1])]
     return [c for j in range(1, n + 1) for c in v6[j:] + v6[:j]]
 
 
 # v6_again: port a sends its IPv6 frames that many times more after the
 # rest. Four times put more than 64 IPv6 frames in the first rx burst (of up
-# to 128), whose addresses take three bulk IPv6 lookups rather than one.
+# to 128), whose addresses the IPv6 host hash takes in three chunks of 64.
 @pytest.mark.parametrize("default,v6_again", [("permit", 0), ("deny", 0), ("permit", 4)])
 def test_enforce_packet_by_packet(tmp_path, default, v6_again):
     a_frames = A_FRAMES + v6_rotations(A_FRAMES, v6_again)

@@ -871,19 +871,24 @@ check_results(const struct ref *r, const uint8_t (*addr)[16], uint32_t n,
 	}
 }
 
-/* The same addresses through the lookup in two halves, 64 at a time, as
- * the pipeline takes it: begin, the IPv4 work meanwhile, end. */
+/* The same addresses through the lookup in two halves, as the pipeline
+ * takes it (begin, the IPv4 work meanwhile, end), all at once: more than
+ * one chunk of the host hash's bulk lookup. */
 static void
 check_v6_halves(const struct sgt_table *t, const struct ref *r,
 		const uint8_t (*addr)[16], uint32_t n)
 {
 	struct sgt_table_v6_lookup l;
-	sgt_t sgt[SGT_TABLE_BULK_MAX];
-	bool found[SGT_TABLE_BULK_MAX];
+	sgt_t sgt[SGT_TABLE_V6_LOOKUP_MAX];
+	bool found[SGT_TABLE_V6_LOOKUP_MAX];
 
 	for (uint32_t done = 0, k; done < n; done += k) {
-		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_BULK_MAX);
-		sgt_table_v6_lookup_begin(t, addr + done, k, &l);
+		const uint8_t *at[SGT_TABLE_V6_LOOKUP_MAX];
+
+		k = RTE_MIN(n - done, (uint32_t)SGT_TABLE_V6_LOOKUP_MAX);
+		for (uint32_t i = 0; i < k; i++)
+			at[i] = addr[done + i];
+		sgt_table_v6_lookup_begin(t, at, k, &l);
 		sgt_table_v6_lookup_end(&l, sgt, found);
 		check_results(r, addr + done, k, sgt, found);
 	}
