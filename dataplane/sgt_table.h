@@ -57,8 +57,9 @@ int sgt_table_del_v4(struct sgt_table *t, uint32_t addr_be, uint8_t len);
 int sgt_table_del_v6(struct sgt_table *t, const uint8_t addr[16], uint8_t len);
 
 /* Bulk lookups: for each address, sgt[i] = its binding or SGT_UNKNOWN,
- * found[i] = whether any binding matched. n <= SGT_TABLE_BULK_MAX is one
- * pass; larger n is taken SGT_TABLE_BULK_MAX at a time. */
+ * found[i] = whether any binding matched. Any n: IPv4 addresses are taken
+ * SGT_TABLE_BULK_MAX at a time, IPv6 ones SGT_TABLE_V6_LOOKUP_MAX (below)
+ * at a time. */
 #define SGT_TABLE_BULK_MAX 64
 void sgt_table_lookup_v4_bulk(const struct sgt_table *t,
 			      const uint32_t *addr_be, uint32_t n,
