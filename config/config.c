@@ -38,6 +38,7 @@
 #define DEF_CP_SOCKET "/run/sgtgw/dataplane.sock"
 #define DEF_CP_ADMIN_SOCKET "/run/sgtgw/controlplane.sock"
 #define DEF_CP_CACHE "/var/lib/sgtgw/dataplane.cache"
+#define DEF_CP_HOLD_TIME 5      /* seconds */
 
 struct range {
 	const char *key;        /* the whole key path, for the error */
@@ -50,6 +51,9 @@ static const struct range mbufs_range = { "dataplane.mbufs", 1024, 4194304,
 					  DEF_MBUFS };
 static const struct range log_rate_range = { "dataplane.log_rate", 0, 100000,
 					     DEF_LOG_RATE };
+/* Keepalives go every second: three may be lost, as SXP's minimum. */
+static const struct range hold_time_range = { "controlplane.hold_time", 3, 3600,
+					      DEF_CP_HOLD_TIME };
 
 /* A limit not written is 0: the dataplane sizes that table itself. */
 static const struct range limit_ranges[CONFIG_LIMITS] = {
@@ -575,10 +579,13 @@ build_controlplane(struct load *ld)
 	const struct cfg_raw_controlplane *r = ld->raw->controlplane;
 	struct config_controlplane *cp = &ld->cfg->controlplane;
 
+	cp->hold_time = hold_time_range.def;
 	if (!r)
 		return 0;   /* standalone */
 	cp->enabled = true;
 	cp->no_cache = (uint8_t)r->no_cache;
+	if (take_range(ld, r->hold_time, &hold_time_range, &cp->hold_time) < 0)
+		return -1;
 	if (take_path(ld, r->socket, DEF_CP_SOCKET, "socket", &cp->socket) < 0 ||
 	    take_path(ld, r->admin_socket, DEF_CP_ADMIN_SOCKET, "admin_socket",
 		      &cp->admin_socket) < 0 ||

@@ -82,6 +82,7 @@ struct config_controlplane {
 	char *admin_socket;    /* controlplane socket for sgtgwctl */
 	char *cache;           /* dataplane cache file */
 	uint8_t no_cache;      /* enum config_no_cache */
+	uint32_t hold_time;    /* seconds of silence that end a session */
 };
 
 struct config {

@@ -95,6 +95,8 @@ static const cyaml_schema_field_t controlplane_fields[] = {
 			       CFG_TEXT_MAX),
 	CFG_ENUM("no_cache", CYAML_FLAG_OPTIONAL, struct cfg_raw_controlplane,
 		 no_cache, no_cache_strings),
+	CYAML_FIELD_UINT_PTR("hold_time", CYAML_FLAG_OPTIONAL,
+			     struct cfg_raw_controlplane, hold_time),
 	CYAML_FIELD_END
 };
 

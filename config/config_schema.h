@@ -100,6 +100,7 @@ struct cfg_raw_controlplane {
 	char *admin_socket;
 	char *cache;
 	enum config_no_cache no_cache;
+	uint32_t *hold_time;
 };
 
 struct cfg_raw_limits {

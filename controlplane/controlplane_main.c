@@ -311,7 +311,8 @@ start(struct controlplane *cp, const struct options *o)
 		sg_log(LOG_ERR, "%s", err);
 		return -1;
 	}
-	cp->link = dp_link_create(cp->socket_path, cp->rt.sync);
+	cp->link = dp_link_create(cp->socket_path, cc->hold_time * 1000u,
+				  cp->rt.sync);
 	if (cp->link == NULL) {
 		sg_log(LOG_ERR, "out of memory");
 		return -1;

@@ -28,6 +28,7 @@ struct dp_link {
 	int fd;
 	struct shm_channel *ch;
 	uint64_t seq;                 /* our messages' sequence numbers */
+	uint32_t hold_ms;             /* silence that ends a session */
 
 	uint64_t next_try_ms;         /* DISCONNECTED: next connect */
 	uint64_t last_rx_ms;          /* HELLO_SENT / UP: last message heard */
@@ -51,13 +52,14 @@ dp_link_state_name(enum dp_link_state s)
 }
 
 struct dp_link *
-dp_link_create(const char *path, struct sync *sync)
+dp_link_create(const char *path, uint32_t hold_ms, struct sync *sync)
 {
 	struct dp_link *l = calloc(1, sizeof(*l));
 
 	if (l == NULL)
 		return NULL;
 	l->path = path;
+	l->hold_ms = hold_ms;
 	l->sync = sync;
 	l->fd = -1;
 	return l;
@@ -160,7 +162,8 @@ send_msg(struct dp_link *l, struct ctl_msg *m, uint64_t now_ms)
 	int rc = ctl_send(l->fd, m, -1, err, sizeof(err));
 
 	/* A full socket buffer only delays a keepalive: the dataplane is
-	 * then busy, not gone, and its own liveness check allows 5 s. */
+	 * then busy, not gone, and its own liveness check allows the hold
+	 * time. */
 	if (rc == 0 || (rc == -EAGAIN && m->hdr.type == CTL_KEEPALIVE))
 		return 0;
 	hung_up(l, now_ms, err);
@@ -483,14 +486,14 @@ dp_link_tick(struct dp_link *l, uint64_t now_ms)
 			try_connect(l, now_ms);
 		break;
 	case DP_LINK_HELLO_SENT:
-		if (now_ms - l->last_rx_ms >= DP_DEAD_MS)
+		if (now_ms - l->last_rx_ms >= l->hold_ms)
 			end_session(l, now_ms, LOG_WARNING, "no welcome within %u "
-				    "ms", DP_DEAD_MS);
+				    "ms", l->hold_ms);
 		break;
 	case DP_LINK_UP:
-		if (now_ms - l->last_rx_ms >= DP_DEAD_MS)
+		if (now_ms - l->last_rx_ms >= l->hold_ms)
 			end_session(l, now_ms, LOG_WARNING, "the dataplane was "
-				    "silent for %u ms", DP_DEAD_MS);
+				    "silent for %u ms", l->hold_ms);
 		else
 			tick_up(l, now_ms);
 		break;
@@ -513,14 +516,14 @@ dp_link_timeout_ms(const struct dp_link *l, uint64_t now_ms)
 		t = until(l->next_try_ms, now_ms);
 		break;
 	case DP_LINK_HELLO_SENT:
-		t = until(l->last_rx_ms + DP_DEAD_MS, now_ms);
+		t = until(l->last_rx_ms + l->hold_ms, now_ms);
 		break;
 	default:
 		if (sync_backlog(l->sync) > 0)
 			return DP_BACKLOG_POLL_MS;
 		t = until(l->next_keepalive_ms, now_ms);
-		if (t > until(l->last_rx_ms + DP_DEAD_MS, now_ms))
-			t = until(l->last_rx_ms + DP_DEAD_MS, now_ms);
+		if (t > until(l->last_rx_ms + l->hold_ms, now_ms))
+			t = until(l->last_rx_ms + l->hold_ms, now_ms);
 		break;
 	}
 	return t > DP_RETRY_MS ? (int)DP_RETRY_MS : (int)t;

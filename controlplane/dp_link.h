@@ -6,8 +6,8 @@
  * attached (shm_channel_attach) and handed to sync for the full resync;
  * from then on keepalives both ways every second, ACKs recorded,
  * RESYNC_REQUEST answered with a full resync, and the backlog flushed
- * every millisecond while there is one. A dataplane silent for 5 s, a
- * closed socket, a malformed or unexpected message, or an ERROR ends the
+ * every millisecond while there is one. A dataplane silent for the hold
+ * time (controlplane.hold_time, 5 s by default), a closed socket, a malformed or unexpected message, or an ERROR ends the
  * session (logged once, with why) and the link starts connecting again.
  *
  * Driven by the caller's poll loop: dp_link_pollfd, dp_link_process when
@@ -25,7 +25,6 @@
 #define DP_SOCKET_DEFAULT "/run/sgtgw/dataplane.sock"
 #define DP_RETRY_MS 1000u           /* between connection attempts */
 #define DP_KEEPALIVE_MS 1000u       /* between our keepalives */
-#define DP_DEAD_MS 5000u            /* silence that ends a session */
 #define DP_BACKLOG_POLL_MS 1u       /* ring polling while a backlog waits */
 
 enum dp_link_state {
@@ -49,9 +48,11 @@ struct dp_link_status {
 
 struct dp_link;
 
-/* path: the dataplane's control socket (kept by reference). Connects on
- * the first tick. NULL when out of memory. */
-struct dp_link *dp_link_create(const char *path, struct sync *sync);
+/* path: the dataplane's control socket (kept by reference); hold_ms: the
+ * silence that ends a session. Connects on the first tick. NULL when out
+ * of memory. */
+struct dp_link *dp_link_create(const char *path, uint32_t hold_ms,
+			       struct sync *sync);
 /* Ends a session in progress (sync is detached) and frees the link. */
 void dp_link_destroy(struct dp_link *l);
 

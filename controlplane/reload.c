@@ -86,6 +86,10 @@ controlplane_differs(const struct config_controlplane *a,
 		key_add(dp, "controlplane.cache");
 	if (a->no_cache != b->no_cache)
 		key_add(dp, "controlplane.no_cache");
+	if (a->hold_time != b->hold_time) {
+		key_add(dp, "controlplane.hold_time");
+		key_add(cp, "controlplane.hold_time");
+	}
 	if (str_differs(a->admin_socket, b->admin_socket))
 		key_add(cp, "controlplane.admin_socket");
 }

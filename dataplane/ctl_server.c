@@ -38,6 +38,7 @@ struct ctl_server {
 	char *path;
 	int listen_fd;
 	struct ctl_server_ops ops;
+	uint32_t hold_ms;       /* silence that ends a session */
 
 	enum session_state state;
 	int fd;
@@ -164,8 +165,8 @@ listen_on(const char *path, char *err, size_t errlen)
 }
 
 struct ctl_server *
-ctl_server_open(const char *path, const struct ctl_server_ops *ops, char *err,
-		size_t errlen)
+ctl_server_open(const char *path, uint32_t hold_ms,
+		const struct ctl_server_ops *ops, char *err, size_t errlen)
 {
 	struct ctl_server *s = calloc(1, sizeof(*s));
 
@@ -175,6 +176,7 @@ ctl_server_open(const char *path, const struct ctl_server_ops *ops, char *err,
 		return NULL;
 	}
 	s->ops = *ops;
+	s->hold_ms = hold_ms;
 	s->fd = -1;
 	for (int i = 0; i < MAX_REFUSING; i++)
 		s->refusing[i].fd = -1;
@@ -456,9 +458,8 @@ keepalive(struct ctl_server *s, uint64_t now_ms)
 
 	if (s->state == SESSION_NONE)
 		return;
-	if (now_ms - s->last_rx_ms >= CTL_PEER_TIMEOUT_MS) {
-		session_fail(s, LOG_WARNING, "silent for %u ms",
-			     CTL_PEER_TIMEOUT_MS);
+	if (now_ms - s->last_rx_ms >= s->hold_ms) {
+		session_fail(s, LOG_WARNING, "silent for %u ms", s->hold_ms);
 		return;
 	}
 	if (s->state != SESSION_ATTACHED)

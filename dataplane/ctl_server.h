@@ -10,7 +10,7 @@
  * state of its cache. From then on the socket carries ACKs and
  * RESYNC_REQUESTs from the dataplane, KEEPALIVEs both ways (every second),
  * and ERRORs. A second controlplane is answered ERROR(BUSY) and closed. A
- * peer silent for 5 seconds, one that closes, breaks the protocol or
+ * peer silent for the hold time (controlplane.hold_time), one that closes, breaks the protocol or
  * cannot be written to ends the session; the dataplane keeps enforcing
  * what it has and listens on.
  *
@@ -28,7 +28,6 @@
 #include "shm_channel.h"
 
 #define CTL_KEEPALIVE_MS 1000u
-#define CTL_PEER_TIMEOUT_MS 5000u
 
 struct ctl_server;
 
@@ -45,8 +44,9 @@ struct ctl_server_ops {
 };
 
 /* Listen on path (stale socket file replaced, parent directory created
- * 0750 if missing, the socket made 0660). NULL with the reason in err. */
-struct ctl_server *ctl_server_open(const char *path,
+ * 0750 if missing, the socket made 0660); hold_ms: the silence that ends
+ * a session. NULL with the reason in err. */
+struct ctl_server *ctl_server_open(const char *path, uint32_t hold_ms,
 				   const struct ctl_server_ops *ops,
 				   char *err, size_t errlen);
 /* Ends a session (calling session_end), closes and removes the socket. */

@@ -247,7 +247,8 @@ managed_listen(struct dataplane *dp)
 	const char *path = dp->cfg->controlplane.socket;
 	char err[512];
 
-	m->server = ctl_server_open(path, &ops, err, sizeof(err));
+	m->server = ctl_server_open(path, dp->cfg->controlplane.hold_time * 1000u,
+				    &ops, err, sizeof(err));
 	if (m->server == NULL) {
 		sg_log(LOG_ERR, "control socket: %s", err);
 		return -1;

@@ -464,13 +464,17 @@ def test_sockets_from_the_file(env):
     assert st["socket"] == str(env.sock) and st["connected"] == "yes"
     assert stat.S_IMODE(os.stat(admin.parent).st_mode) == 0o750
     assert "has no controlplane: section" not in cp.log()
-    # Moving a socket in the file takes a restart: the reply says which.
+    # Moving a socket or changing the hold time takes a restart: the reply
+    # says which.
     env.cfg.write_text(text.replace(f"socket: {env.sock}",
-                                    f"socket: {env.tmp / 'other.sock'}"))
+                                    f"socket: {env.tmp / 'other.sock'}")
+                       + "  hold_time: 9\n")
     res = cp.ctl("reload")
     assert res.returncode == 0, res.stderr
-    assert "restart sgtgw-dataplane to apply: controlplane.socket" in res.stdout
-    assert "restart sgtgw-controlplane to apply: controlplane.socket" in res.stdout
+    assert ("restart sgtgw-dataplane to apply: controlplane.socket, "
+            "controlplane.hold_time") in res.stdout
+    assert ("restart sgtgw-controlplane to apply: controlplane.socket, "
+            "controlplane.hold_time") in res.stdout
     assert cp.status()["socket"] == str(env.sock)
 
 

@@ -175,16 +175,16 @@ class LoopDataplane(Dataplane):
         return f"net_pcap{i},rx_pcap={self._rx_file(p, 0)}{loop}"
 
 
-def cp_section(tmp_path, no_cache="fail_closed"):
+def cp_section(tmp_path, no_cache="fail_closed", **extra):
     return {"socket": str(Path(tmp_path) / "run" / "dp.sock"),
             "cache": str(Path(tmp_path) / "state" / "dp.cache"),
-            "no_cache": no_cache}
+            "no_cache": no_cache, **extra}
 
 
-def loop_dp(tmp_path, name, no_cache="fail_closed"):
+def loop_dp(tmp_path, name, no_cache="fail_closed", **extra):
     ports = [Port("inside", frames=list(FRAMES)), Port("outside")]
     return LoopDataplane(tmp_path, name, ports,
-                         {"controlplane": cp_section(tmp_path, no_cache)})
+                         {"controlplane": cp_section(tmp_path, no_cache, **extra)})
 
 
 def finite_dp(tmp_path, name, no_cache="fail_closed", copies=5):
@@ -566,15 +566,20 @@ def test_handshake_of_another_version_is_refused(tmp_path):
 
 
 def test_silent_controlplane_is_dropped(tmp_path):
-    with loop_dp(tmp_path, "silent") as dp:
+    # controlplane.hold_time sets the silence the dataplane waits out (the
+    # controlplane's side keeps its default in test_controlplane.py).
+    with loop_dp(tmp_path, "silent", hold_time=3) as dp:
         cp = FakeCp(sock_path(dp))
         try:
+            muted = time.monotonic()
             cp.send("mute")
             assert cp.expect("closed", timeout=8.0) == "closed"
+            waited = time.monotonic() - muted
             assert dp.info()["controlplane"] == "disconnected"
         finally:
             cp.close()
-    assert "silent for 5000 ms" in dp.log()
+    assert "silent for 3000 ms" in dp.log()
+    assert waited >= 2.0, f"dropped after {waited:.1f} s"
 
 
 def test_killed_controlplane_then_resync_removes_stale(tmp_path):

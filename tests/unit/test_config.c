@@ -329,7 +329,8 @@ test_values_at_edges(void **state)
 	config_free(cfg);
 }
 
-/* No controlplane section: standalone, nothing set. */
+/* No controlplane section: standalone, no paths set. The hold time has
+ * its default: a controlplane started on such a file still uses it. */
 static void
 test_controlplane_absent(void **state)
 {
@@ -341,6 +342,7 @@ test_controlplane_absent(void **state)
 	assert_false(cfg->controlplane.enabled);
 	assert_null(cfg->controlplane.socket);
 	assert_null(cfg->controlplane.cache);
+	assert_int_equal(cfg->controlplane.hold_time, 5);
 	config_free(cfg);
 }
 
@@ -363,6 +365,7 @@ test_controlplane_defaults(void **state)
 	assert_string_equal(cfg->controlplane.cache,
 			    "/var/lib/sgtgw/dataplane.cache");
 	assert_int_equal(cfg->controlplane.no_cache, CONFIG_NO_CACHE_FAIL_CLOSED);
+	assert_int_equal(cfg->controlplane.hold_time, 5);
 	config_free(cfg);
 }
 
@@ -378,7 +381,8 @@ test_controlplane_written(void **state)
 		"  socket: run/dp.sock\n"
 		"  admin_socket: /tmp/sgtgw/cp.sock\n"
 		"  cache: ./state/dp.cache\n"
-		"  no_cache: fail_open\n", err, sizeof(err), &t);
+		"  no_cache: fail_open\n"
+		"  hold_time: 90\n", err, sizeof(err), &t);
 
 	(void)state;
 	if (!cfg)
@@ -388,6 +392,7 @@ test_controlplane_written(void **state)
 	assert_string_equal(cfg->controlplane.admin_socket, "/tmp/sgtgw/cp.sock");
 	assert_string_equal(cfg->controlplane.cache, "./state/dp.cache");
 	assert_int_equal(cfg->controlplane.no_cache, CONFIG_NO_CACHE_FAIL_OPEN);
+	assert_int_equal(cfg->controlplane.hold_time, 90);
 	config_free(cfg);
 }
 
@@ -418,7 +423,15 @@ test_controlplane_refused(void **state)
 		       "value), got an empty value");
 	snprintf(text, sizeof(text), "%scontrolplane: { sockets: x }\n", ports);
 	assert_refused(text, 2, "key 'controlplane.sockets': unknown key "
-		       "(expected one of: socket, admin_socket, cache, no_cache)");
+		       "(expected one of: socket, admin_socket, cache, no_cache, "
+		       "hold_time)");
+	snprintf(text, sizeof(text), "%scontrolplane: { hold_time: 2 }\n", ports);
+	assert_refused(text, 2, "key 'controlplane.hold_time': 2 out of range "
+		       "3..3600");
+	snprintf(text, sizeof(text), "%scontrolplane: { hold_time: 3601 }\n",
+		 ports);
+	assert_refused(text, 2, "key 'controlplane.hold_time': 3601 out of range "
+		       "3..3600");
 }
 
 /* ---- limits ------------------------------------------------------------- */
