@@ -7,8 +7,9 @@
  * from then on keepalives both ways every second, ACKs recorded,
  * RESYNC_REQUEST answered with a full resync, and the backlog flushed
  * every millisecond while there is one. A dataplane silent for the hold
- * time (controlplane.hold_time, 5 s by default), a closed socket, a malformed or unexpected message, or an ERROR ends the
- * session (logged once, with why) and the link starts connecting again.
+ * time (controlplane.hold_time, 5 s by default), a closed socket, a
+ * malformed or unexpected message, or an ERROR ends the session (logged
+ * once, with why) and the link starts connecting again.
  *
  * Driven by the caller's poll loop: dp_link_pollfd, dp_link_process when
  * the descriptor is readable, dp_link_tick on every turn (timers and the

@@ -10,9 +10,9 @@
  * state of its cache. From then on the socket carries ACKs and
  * RESYNC_REQUESTs from the dataplane, KEEPALIVEs both ways (every second),
  * and ERRORs. A second controlplane is answered ERROR(BUSY) and closed. A
- * peer silent for the hold time (controlplane.hold_time), one that closes, breaks the protocol or
- * cannot be written to ends the session; the dataplane keeps enforcing
- * what it has and listens on.
+ * peer silent for the hold time (controlplane.hold_time), one that
+ * closes, breaks the protocol or cannot be written to ends the session;
+ * the dataplane keeps enforcing what it has and listens on.
  *
  * Runs on the control lcore; nothing blocks (the sockets are non-blocking
  * and ctl_server_poll waits at most its timeout).
