@@ -2,7 +2,10 @@
 """Non-IP frames (ARP, LLDP, and the like, also behind 802.1Q or a Cisco
 Meta Data tag) follow dataplane.non_ip: forwarded untouched with
 `forward`, dropped and counted as drop_non_ip with `drop`. They never touch
-the policy counters; IP traffic is unaffected either way."""
+the policy counters; IP traffic is unaffected either way, in the same
+bursts: its permitted frames forwarded, its denied one counted as a policy
+drop (a burst of IP frames only takes a loop of its own in the pipeline;
+these bursts take the general one)."""
 import pytest
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import ARP, Dot1Q, Ether
@@ -24,7 +27,8 @@ NON_IP = [
     ("unknown ethertype", bytes(eth() / Raw(b"\x88\xb5" + b"z" * 40))[:14 + 40]),
 ]
 IP_FRAMES = [bytes(eth() / IP(src="10.1.0.1", dst="10.2.0.1") / TCP(sport=1, dport=i))
-             for i in (80, 443)]
+             for i in (80, 443, 23)]
+PERMITTED = IP_FRAMES[:2]       # the third is telnet, which the policy denies
 
 
 @pytest.mark.parametrize("rule", ["forward", "drop"])
@@ -36,22 +40,25 @@ def test_non_ip(tmp_path, rule):
             frames.append(IP_FRAMES[i])
     ports = [Port("a", frames), Port("b", [NON_IP[0][1]])]
     cfg = {"dataplane": {"non_ip": rule},
-           "policy": {"default": {"catch_all": "permit"}}}
+           "sgacls": [{"name": "No_Telnet", "aces": ["deny tcp dst eq 23"]}],
+           "policy": {"default": {"sgacls": ["No_Telnet"], "catch_all": "permit"}}}
     dp, rows, counters = run_frames(tmp_path, f"nonip_{rule}", ports, cfg)
 
+    assert rows["a"]["drop_policy"] == len(IP_FRAMES) - len(PERMITTED)
     if rule == "forward":
-        assert dp.out["b"] == frames
+        assert dp.out["b"] == [f for f in frames if f != IP_FRAMES[2]]
         assert dp.out["a"] == [NON_IP[0][1]]
-        assert rows["a"]["drop_total"] == 0
+        assert rows["a"]["drop_total"] == rows["a"]["drop_policy"]
     else:
-        assert dp.out["b"] == IP_FRAMES
+        assert dp.out["b"] == PERMITTED
         assert dp.out["a"] == []
         assert rows["a"]["drop_non_ip"] == len(NON_IP)
         assert rows["b"]["drop_non_ip"] == 1
-        assert rows["a"]["drop_total"] == len(NON_IP)
+        assert rows["a"]["drop_total"] == len(NON_IP) + rows["a"]["drop_policy"]
     # Only the IP frames reach the policy.
-    total = sum(r["sw_permitted"] + r["sw_denied"] + r["sw_monitor"] for r in counters.values())
-    assert total == len(IP_FRAMES)
+    assert sum(r["sw_permitted"] for r in counters.values()) == len(PERMITTED)
+    assert sum(r["sw_denied"] for r in counters.values()) == len(IP_FRAMES) - len(PERMITTED)
+    assert sum(r["sw_monitor"] for r in counters.values()) == 0
 
 
 def test_info_names_the_rule(tmp_path):
