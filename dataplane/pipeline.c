@@ -374,30 +374,21 @@ forward_all_ip(struct dp_worker *w, struct pipeline_burst *b)
 	counter_add(&w->ctr->port[b->in_port].drops[DROP_POLICY], policy_drops);
 }
 
+/* Any other burst, frame by frame: frames the parser dropped skipped,
+ * non-IP ones by the non_ip rule, IP ones by their verdict, then the
+ * peer and its egress tag rule (egress_tag: the peer's, or keep when
+ * there is none; plain: a peer that keeps tags). */
 static void
-forward_burst(struct dp_worker *w, struct pipeline_burst *b)
+forward_each(struct dp_worker *w, struct pipeline_burst *b,
+	     uint8_t egress_tag, bool plain)
 {
 	const struct dataplane *dp = w->dp;
 	const struct dp_port *in = &dp->ports[b->in_port];
 	bool non_ip_drop = dp->cfg->non_ip == CONFIG_NON_IP_DROP;
-	/* Per burst, not per packet: the egress port's tag rule ("keep"
-	 * leaves the frame as it is, no call needed). */
-	uint8_t egress_tag = in->peer < 0 ? CONFIG_TAG_KEEP :
-			     dp->ports[in->peer].cfg->egress_tag;
-
-	/* The common case: a peer that keeps tags as they are (a burst of
-	 * IP packets only then takes a loop of its own). */
-	bool plain = in->peer >= 0 && egress_tag == CONFIG_TAG_KEEP;
 	const uint16_t n = b->n;
 	uint16_t policy_drops = 0;
-	uint16_t n_tx = 0, n_drop;
+	uint16_t n_tx = 0, n_drop = b->n_drop;
 
-	classify_and_judge(w, b);
-	if (plain && b->n_ip == n) {
-		forward_all_ip(w, b);
-		return;
-	}
-	n_drop = b->n_drop;
 	for (uint16_t i = 0; i < n; i++) {
 		if (!b->valid[i])
 			continue;
@@ -430,6 +421,25 @@ forward_burst(struct dp_worker *w, struct pipeline_burst *b)
 	b->n_tx = n_tx;
 	b->n_drop = n_drop;
 	counter_add(&w->ctr->port[b->in_port].drops[DROP_POLICY], policy_drops);
+}
+
+static void
+forward_burst(struct dp_worker *w, struct pipeline_burst *b)
+{
+	const struct dataplane *dp = w->dp;
+	const struct dp_port *in = &dp->ports[b->in_port];
+	/* Per burst, not per packet: the egress port's tag rule ("keep"
+	 * leaves the frame as it is, no call needed). */
+	uint8_t egress_tag = in->peer < 0 ? CONFIG_TAG_KEEP :
+			     dp->ports[in->peer].cfg->egress_tag;
+	/* The common case: a peer that keeps tags as they are. */
+	bool plain = in->peer >= 0 && egress_tag == CONFIG_TAG_KEEP;
+
+	classify_and_judge(w, b);
+	if (plain && b->n_ip == b->n)
+		forward_all_ip(w, b);
+	else
+		forward_each(w, b, egress_tag, plain);
 }
 
 void
